@@ -1,0 +1,138 @@
+"""One call, end to end: audio or transcript in, QualityReport out."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from pipeline import activity, asr, audio, diarize
+from pipeline.detectors.silence import classify_gaps
+from pipeline.errors import AudioError
+from pipeline.models import resolve_model
+from pipeline.report.model import QualityReport
+from pipeline.roles import decide_roles
+from pipeline.rubric import Rubric
+from pipeline.scoring import score_transcript
+from pipeline.transcript import Transcript, load_transcript, with_speakers
+
+log = logging.getLogger(__name__)
+
+TRANSCRIPT_SUFFIXES = frozenset({".json", ".srt", ".vtt"})
+
+
+@dataclass(frozen=True)
+class AnalysisOptions:
+    model: str = "base"
+    language: str = "auto"          # auto | fr | nl | en
+    agent_channel: str = "auto"     # auto | 0 | 1 (stereo only)
+    cpu_threads: int = 0
+    report_language: str | None = None
+    min_gap_s: float = 2.0
+
+
+class _Clock:
+    """Wall time per stage, reported so users see where the time goes."""
+
+    def __init__(self) -> None:
+        self.times: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.times[stage] = self.times.get(stage, 0.0) + now - self._last
+        self._last = now
+
+
+def analyse(path: Path, *, rubric: Rubric, options: AnalysisOptions) -> QualityReport:
+    """Score one recording or transcript file against `rubric`."""
+    clock = _Clock()
+    model_name = ""
+    if path.suffix.lower() in TRANSCRIPT_SUFFIXES:
+        transcript = load_transcript(path, min_gap_s=options.min_gap_s)
+        if options.language != "auto":
+            transcript = replace(transcript, language=options.language)
+        clock.lap("load")
+    else:
+        transcript = transcribe_call(path, options=options, clock=clock)
+        model_name = options.model if "/" not in options.model else Path(options.model).name
+    decision = decide_roles(transcript, agent_label=_agent_label(transcript, options))
+    transcript = with_speakers(transcript, decision.mapping, decision.basis)
+    clock.lap("roles")
+    silence_params = rubric.params_for("silence")
+    silences = classify_gaps(transcript, silence_params)
+    scorecard = score_transcript(transcript, rubric, report_language=options.report_language)
+    clock.lap("detectors")
+    return QualityReport(call_id=path.stem, source=path.name, transcript=transcript,
+                         silences=silences, scorecard=scorecard, rubric_id=rubric.id,
+                         rubric_version=str(rubric.version), model=model_name,
+                         role_confidence=decision.confidence, timings=dict(clock.times))
+
+
+def transcribe_call(path: Path, *, options: AnalysisOptions, clock: _Clock | None = None) -> Transcript:
+    """Decode, find speech, transcribe and diarise: the Transcript of a recording."""
+    clock = clock or _Clock()
+    model_dir = resolve_model(options.model)
+    decoded = audio.decode(path)
+    clock.lap("decode")
+    channels = _distinct_channels(decoded.channels)
+    voice = activity.detect_activity(channels, decoded.sample_rate)
+    gaps = activity.find_gaps(voice, min_gap_s=options.min_gap_s)
+    if not any(a.regions for a in voice):
+        raise AudioError(f"{path.name}: no speech found in the recording (silence or noise "
+                         "only); check the file is the call")
+    stereo = len(channels) == 2 and all(_speech_s(a) >= 1.0 for a in voice)
+    if len(channels) == 2 and not stereo:
+        # Both parties on one channel (the other is silent): diarise that channel as mono.
+        keep = int(_speech_s(voice[1]) > _speech_s(voice[0]))
+        channels, voice = (channels[keep],), (voice[keep],)
+    clock.lap("vad")
+    asr_options = asr.AsrOptions(model_dir=model_dir, cpu_threads=options.cpu_threads)
+    language = options.language
+    if language == "auto":
+        mix = channels[0] if len(channels) == 1 else np.mean(np.stack(channels), axis=0)
+        union = tuple(sorted((r for a in voice for r in a.regions), key=lambda r: r.start))
+        language, probability = asr.detect_language(mix, decoded.sample_rate, union,
+                                                    options=asr_options)
+        log.info("%s: language %s (p=%.2f)", path.name, language, probability)
+    words = tuple(asr.transcribe(samples, decoded.sample_rate, a.regions, language=language,
+                                 options=asr_options) for samples, a in zip(channels, voice))
+    clock.lap("asr")
+    if stereo:
+        labelled = diarize.channel_words(words)
+    else:
+        segments = diarize.mono_segments(channels[0], decoded.sample_rate, voice[0].regions)
+        labelled = diarize.assign_words(words[0], segments)
+    turns = diarize.build_turns(labelled)
+    clock.lap("diarisation")
+    if not turns:
+        raise AudioError(f"{path.name}: speech was found but no words were recognised; "
+                         "check the language (--language) and the recording quality")
+    return Transcript(turns=turns, language=language, duration_s=round(decoded.duration, 3),
+                      gaps=gaps, channels=2 if stereo else 1)
+
+
+def _agent_label(transcript: Transcript, options: AnalysisOptions) -> str | None:
+    if options.agent_channel == "auto":
+        return None
+    if transcript.channels != 2:
+        log.warning("--agent-channel ignored: the recording is not two-channel")
+        return None
+    return f"ch{options.agent_channel}"
+
+
+def _speech_s(a: activity.ChannelActivity) -> float:
+    return sum(r.duration for r in a.regions)
+
+
+def _distinct_channels(channels: tuple[np.ndarray, ...]) -> tuple[np.ndarray, ...]:
+    """Two identical channels (mono saved as stereo) are one channel."""
+    if len(channels) == 2:
+        a, b = channels
+        if np.allclose(a, b, atol=1e-3):
+            return (a,)
+    return channels
+
