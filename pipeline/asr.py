@@ -86,20 +86,24 @@ def transcribe(samples: np.ndarray, sample_rate: int, regions: tuple[Region, ...
     words: list[Word] = []
     starts = [p.concat_start for p in pieces]
     for segment in segments:
-        for w in segment.words or ():
+        for n, w in enumerate(segment.words or ()):
             text = w.word.strip()
             if not text:
                 continue
             piece = pieces[max(0, bisect.bisect_right(starts, (w.start + w.end) / 2) - 1)]
-            start = piece.orig_start + (w.start - piece.concat_start)
-            end = piece.orig_start + (w.end - piece.concat_start)
             # Clamp to the voice-active region (widened a little for soft onsets/offsets).
-            start = max(start, piece.speech.start - 0.1)
-            end = min(end, piece.speech.end + 0.1)
-            if end <= start:
-                end = start + 0.05
+            start = max(piece.orig_start + (w.start - piece.concat_start), piece.speech.start - 0.1)
+            end = min(piece.orig_start + (w.end - piece.concat_start), piece.speech.end + 0.1)
+            end = max(end, start + 0.05)
+            probability = round(float(w.probability), 3)
+            if n > 0 and words and not w.word.startswith(" "):
+                # Whisper marks a new word with a leading space; a token without one ("'est",
+                # ",23") continues the previous word, so it is glued back ("c'est").
+                prev = words.pop()
+                text, start = prev.text + text, prev.start
+                end, probability = max(prev.end, end), min(prev.probability, probability)
             words.append(Word(text=text, start=round(start, 3), end=round(end, 3),
-                              probability=round(float(w.probability), 3)))
+                              probability=probability))
     return tuple(words)
 
 

@@ -84,7 +84,7 @@ def assign_words(words: tuple[Word, ...], segments: tuple[SpeakerSegment, ...]) 
     return out
 
 
-def build_turns(words: list[LabelledWord], *, max_pause_s: float = 0.8) -> tuple[Turn, ...]:
+def build_turns(words: list[LabelledWord], *, max_pause_s: float = 1.5) -> tuple[Turn, ...]:
     """Group each speaker's words into turns.
 
     A speaker's turn ends at a pause longer than `max_pause_s` or when another speaker says
