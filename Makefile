@@ -15,7 +15,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 demo: install
-	$(BIN)/callqa score sample_calls/audio --out reports --format json,srt,vtt,rttm
+	$(BIN)/callqa score sample_calls/audio --out reports --format json,md,srt,vtt,rttm
 
 test: install
 	$(BIN)/python -m pytest -q

@@ -86,7 +86,7 @@ def run_batch(inputs: list[Path], *, out_dir: Path, rubric: Rubric, options: Ana
                 # Two inputs with the same file name: keep both, named after their folder.
                 report = replace(report, call_id=f"{path.parent.name}_{path.stem}")
             seen_ids.add(report.call_id)
-            write_report(report, out_dir, formats)
+            write_report(report, out_dir, formats, language=options.report_language)
         except CallQAError as exc:
             failures.append(Failure(path.name, str(exc)))
             continue

@@ -8,10 +8,11 @@ import tempfile
 from pathlib import Path
 
 from pipeline.report.json_report import to_dict
+from pipeline.report.markdown import to_markdown
 from pipeline.report.model import QualityReport
 from pipeline.transcript import to_rttm, to_srt, to_vtt
 
-FORMATS = ("json", "srt", "vtt", "rttm")
+FORMATS = ("json", "md", "srt", "vtt", "rttm")
 
 
 def atomic_write_text(path: Path, text: str) -> None:
@@ -29,13 +30,15 @@ def atomic_write_text(path: Path, text: str) -> None:
         raise
 
 
-def write_report(report: QualityReport, out_dir: Path, formats: tuple[str, ...]) -> list[Path]:
+def write_report(report: QualityReport, out_dir: Path, formats: tuple[str, ...], *,
+                 language: str | None = None) -> list[Path]:
     """Write the report in every requested format; the JSON always comes last, so its
     presence means the call is complete."""
     renderers = {
         "srt": lambda: to_srt(report.transcript),
         "vtt": lambda: to_vtt(report.transcript),
         "rttm": lambda: to_rttm(report.transcript, report.call_id),
+        "md": lambda: to_markdown(report, language=language),
     }
     written = []
     for fmt in formats:

@@ -33,7 +33,7 @@ def test_score_transcripts_writes_reports_and_lists_failures(tmp_path: Path):
     (tmp_path / "in" / "noise.wav").write_bytes(b"not audio at all")
     out = tmp_path / "out"
     result = runner.invoke(app, ["score", str(tmp_path / "in"), "--out", str(out),
-                                 "--format", "json,srt,vtt,rttm"])
+                                 "--format", "json,md,srt,vtt,rttm"])
     assert result.exit_code == 1, result.output
     report = json.loads((out / "good call.json").read_text())
     assert report["schema_version"] == "1" and report["call_id"] == "good call"
@@ -42,7 +42,7 @@ def test_score_transcripts_writes_reports_and_lists_failures(tmp_path: Path):
     assert report["verdict"] in ("OK", "NOK") and 0 <= report["score"] <= 100
     assert report["source"] == "good call.json"  # file name, never an absolute path
     assert str(tmp_path) not in (out / "good call.json").read_text()
-    for suffix in ("srt", "vtt", "rttm"):
+    for suffix in ("md", "srt", "vtt", "rttm"):
         assert (out / f"good call.{suffix}").exists()
     assert "FAILED broken.json" in result.output and "not valid JSON" in result.output
     assert "FAILED noise.wav" in result.output and "not a readable audio file" in result.output
