@@ -1,0 +1,119 @@
+"""identity_check — the agent asks for, or explicitly confirms, an identifying datum.
+
+Data: customer/contract/account number, full name, date of birth, address or postcode, phone,
+e-mail.  "What can I do for you?" is not one.  A request is an agent block naming a datum with
+a request cue (or a question mark, or a customer answer that reads like data right after).
+A confirmation is an agent block right after the customer gave data that reads a number back
+or uses a confirmation phrase.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pipeline.detectors._common import (Block, block_evidence, blocks, dedupe, found,
+                                        match_evidence, sentences)
+from pipeline.evidence import Detection, Evidence
+from pipeline.text import Match, digit_runs, find_any, phrases
+from pipeline.transcript import AGENT, CUSTOMER, Transcript
+
+
+@dataclass(frozen=True)
+class Params:
+    min_digits: int = 3               # a read-out number must have this many digits to count
+    request_window: int = 8           # words between a request cue and the datum it asks for
+    extra_data: tuple[str, ...] = ()
+    extra_requests: tuple[str, ...] = ()
+
+
+def detect(transcript: Transcript, params: Params = Params()) -> Detection:
+    """Met when at least one agent turn asks for or confirms an identifying datum."""
+    lang = transcript.language
+    all_blocks = blocks(transcript)
+    evidence: list[Evidence] = []
+    requests = confirmations = 0
+    for pos, block in enumerate(all_blocks):
+        if block.speaker != AGENT:
+            continue
+        answer = _next(all_blocks, pos, CUSTOMER)
+        before = _previous(all_blocks, pos, CUSTOMER)
+        request = _request(transcript, block, answer, lang, params)
+        if request is not None:
+            requests += 1
+            evidence.append(request)
+            if answer is not None:
+                evidence.append(block_evidence(transcript, answer, "customer answer"))
+        elif before is not None and _gives_data(before, lang, params) and \
+                _confirms(block, before, lang, params):
+            confirmations += 1
+            evidence.append(block_evidence(transcript, before, "customer data"))
+            evidence.append(block_evidence(transcript, block, "identity confirmation"))
+
+    facts = {"requests": requests, "confirmations": confirmations}
+    if requests or confirmations:
+        return Detection("met", dedupe(evidence), facts,
+                         f"{requests} identity request(s), {confirmations} confirmation(s)")
+    return Detection("not_met", _examined(transcript, all_blocks, lang, params), facts,
+                     "the agent never asks for or confirms an identifying datum")
+
+
+def _next(all_blocks, pos: int, speaker: str) -> Block | None:
+    following = all_blocks[pos + 1:pos + 2]
+    return following[0] if following and following[0].speaker == speaker else None
+
+
+def _previous(all_blocks, pos: int, speaker: str) -> Block | None:
+    return all_blocks[pos - 1] if pos and all_blocks[pos - 1].speaker == speaker else None
+
+
+def _request(transcript: Transcript, block: Block, answer: Block | None, lang: str,
+             params: Params) -> Evidence | None:
+    """Evidence of a sentence naming a datum and asking for it (or answered with data)."""
+    for unit in sentences(transcript, block):
+        # "je parle bien à madame X ?", "am I speaking with ...": a check on its own.
+        check = found(unit, lang, "identity", "check")
+        if check is not None:
+            return match_evidence(transcript, unit, check, "identity request")
+        datum = found(unit, lang, "identity", "datum", params.extra_data)
+        if datum and (_asks(unit, lang, params, near=datum) or _gives_data(answer, lang, params)):
+            return match_evidence(transcript, unit, datum, "identity request")
+    return None
+
+
+def _asks(block: Block, lang: str, params: Params, near: Match | None = None) -> bool:
+    """A question, or a request cue (near the datum: unpunctuated ASR runs on for long)."""
+    if block.is_question:
+        return True
+    cues = find_any(block.tokens, phrases(lang, "identity", "request", params.extra_requests),
+                    language=lang)
+    if near is None:
+        return bool(cues)
+    return any(near.start - params.request_window <= m.start and m.end <= near.end + 4
+               for m in cues)
+
+
+def _gives_data(block: Block | None, lang: str, params: Params) -> bool:
+    """The customer block reads like identifying data (a long number, 'my name is'...)."""
+    if block is None:
+        return False
+    return bool(digit_runs(block.tokens, lang, min_len=params.min_digits)) or \
+        found(block, lang, "identity", "customer_datum") is not None
+
+
+def _confirms(block: Block, before: Block, lang: str, params: Params) -> bool:
+    said = digit_runs(before.tokens, lang, min_len=params.min_digits)
+    echoed = digit_runs(block.tokens, lang, min_len=params.min_digits)
+    if any(a in b or b in a for a in said for b in echoed):
+        return True
+    return found(block, lang, "identity", "confirm") is not None
+
+
+def _examined(transcript: Transcript, all_blocks, lang: str, params: Params
+              ) -> tuple[Evidence, ...]:
+    """For a not-met verdict: the agent's questions (they asked, but not for identity)."""
+    agent = [b for b in all_blocks if b.speaker == AGENT]
+    questions = [b for b in agent if _asks(b, lang, params)][:3]
+    chosen = questions or agent[:2]
+    label = "agent question (no identifying datum)" if questions else \
+        "agent turn examined (no identity check)"
+    return tuple(block_evidence(transcript, b, label) for b in chosen)

@@ -1,0 +1,133 @@
+"""reformulation — the agent restates the customer's request or problem in their own words.
+
+An agent block counts when it carries an explicit marker ("si je comprends bien", "donc vous
+souhaitez", "so what you're saying is") followed by content; a weak marker ("donc vous avez",
+"so your") plus content shared with the customer's last turns (or, as the first answer to the
+request, the need put in other words); or — unmarked — enough shared content words (lemmas,
+stop words removed).  Sentences that ask or give something new (questions, results,
+instructions, new figures) never restate.  A backchannel or an echo of one or two words shares
+too little; the customer restating the agent is never looked at, since only agent blocks are.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pipeline.detectors._common import Block, block_evidence, blocks, dedupe, found, sentences
+from pipeline.evidence import Detection, Evidence
+from pipeline.text import content_keys, number_words
+from pipeline.transcript import AGENT, CUSTOMER, Transcript
+
+
+# Sentences that ask for something new, or give it (a result, an instruction, an agreement).
+_NOT_RESTATING = (("reformulation", "asks_new"), ("reformulation", "gives_new"))
+
+
+@dataclass(frozen=True)
+class Params:
+    min_count: int = 1                # instances needed for "met"
+    min_shared_unmarked: int = 3      # content words shared with the customer, no marker
+    min_coverage_unmarked: float = 0.25   # ... and this share of the customer's content words
+    min_shared_marked: int = 2        # content words shared when a weak marker is present
+    min_content_marked: int = 2       # content words after an explicit marker
+    context_blocks: int = 2           # customer blocks looked back at (plus the request)
+    extra_markers: tuple[str, ...] = ()
+
+
+def detect(transcript: Transcript, params: Params = Params()) -> Detection:
+    """Count the agent's reformulations of what the customer said; every instance is evidence."""
+    lang = transcript.language
+    all_blocks = blocks(transcript)
+    evidence: list[Evidence] = []
+    marked = unmarked = 0
+    request = _main_request(all_blocks, lang)
+    for pos, block in enumerate(all_blocks):
+        if block.speaker != AGENT:
+            continue
+        context = [b for b in all_blocks[:pos] if b.speaker == CUSTOMER][-params.context_blocks:]
+        if not context:
+            continue            # nothing said by the customer yet: nothing to restate
+        if request is not None and request.end <= block.start and request not in context:
+            context.insert(0, request)      # the request stays restatable after an ID check
+        first_reply = request is not None and context[-1] is request and \
+            not any(b.speaker == AGENT for b in all_blocks[all_blocks.index(request) + 1:pos])
+        kind, unit = _kind(transcript, block, context, lang, params, first_reply=first_reply)
+        if kind:
+            marked += kind == "marked"
+            unmarked += kind == "paraphrase"
+            evidence.append(block_evidence(transcript, unit, f"reformulation ({kind})"))
+            evidence.append(block_evidence(transcript, _source(unit, context, request, lang),
+                                           "customer said"))
+
+    count = marked + unmarked
+    facts = {"count": count, "marked": marked, "paraphrase": unmarked}
+    if count >= params.min_count:
+        return Detection("met", dedupe(evidence), facts, f"{count} reformulation(s)")
+    if request is None:
+        return Detection("not_applicable", (), facts, "the customer states no request")
+    examined = [block_evidence(transcript, request, "customer request (not reformulated)")]
+    reply = next((b for b in all_blocks if b.speaker == AGENT and b.start >= request.end), None)
+    if reply is not None:
+        examined.append(block_evidence(transcript, reply, "agent reply"))
+    return Detection("not_met", tuple(examined), facts,
+                     "the agent never restates the customer's request")
+
+
+def _kind(transcript: Transcript, block: Block, context: list[Block], lang: str,
+          params: Params, *, first_reply: bool) -> tuple[str, Block | None]:
+    """("marked" | "paraphrase" | "", the sentence(s) that restate)."""
+    theirs = frozenset().union(*(content_keys(b.text, lang) for b in context))
+    explicit = found(block, lang, "reformulation", "markers", params.extra_markers)
+    if explicit:
+        after = content_keys(" ".join(block.tokens[explicit.end:]), lang)
+        if len(after) >= params.min_content_marked or after & theirs:
+            return "marked", block
+    # Without an explicit marker, only sentences that restate count: not questions asking for
+    # something new, not results or instructions, not new figures (that is an answer).
+    heard = {t for b in context for t in b.tokens}
+    restating = [u for u in sentences(transcript, block)
+                 if not _gives_or_asks_new(u, heard, lang)]
+    if not restating:
+        return "", None
+    keys = {id(u): content_keys(u.text, lang) for u in restating}
+    shared = frozenset().union(*keys.values()) & theirs
+    for unit in restating:
+        if found(unit, lang, "reformulation", "soft_markers") is None:
+            continue
+        if len(shared) >= params.min_shared_marked:
+            return "marked", unit
+        # The agent's first answer to the request, stating the customer's need in other words
+        # ("Vous avez besoin d'un plafond plus élevé"): a restatement with no word in common.
+        if first_reply and len(keys[id(unit)]) >= 2:
+            return "marked", unit
+    # Unmarked paraphrase: several of the customer's content words, a fair share of them,
+    # inside a sentence long enough to be more than an echo.
+    if len(shared) >= params.min_shared_unmarked and \
+            len(shared) / len(theirs) >= params.min_coverage_unmarked:
+        longest = max(restating, key=lambda u: len(u.tokens))
+        if len(longest.tokens) >= 5:
+            return "paraphrase", longest
+    return "", None
+
+
+def _gives_or_asks_new(unit: Block, heard: set[str], lang: str) -> bool:
+    numbers = number_words(lang)
+    new_numbers = any(t not in heard and (t.isdigit() or t in numbers) for t in unit.tokens)
+    return new_numbers or any(found(unit, lang, *key) is not None for key in _NOT_RESTATING)
+
+
+def _source(unit: Block, context: list[Block], request: Block | None, lang: str) -> Block:
+    """The customer block the agent restates: most words in common, else the request."""
+    mine = content_keys(unit.text, lang)
+    best = max(reversed(context), key=lambda b: len(mine & content_keys(b.text, lang)))
+    if not mine & content_keys(best.text, lang) and request in context:
+        return request
+    return best
+
+
+def _main_request(all_blocks, lang: str) -> Block | None:
+    """The customer's first block with real content (the request to be reformulated)."""
+    for block in all_blocks:
+        if block.speaker == CUSTOMER and len(content_keys(block.text, lang)) >= 2:
+            return block
+    return None
