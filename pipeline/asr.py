@@ -92,11 +92,21 @@ def transcribe(samples: np.ndarray, sample_rate: int, regions: tuple[Region, ...
             text = w.word.strip()
             if not text:
                 continue
-            piece = pieces[max(0, bisect.bisect_right(starts, (w.start + w.end) / 2) - 1)]
+            index = max(0, bisect.bisect_right(starts, (w.start + w.end) / 2) - 1)
+            piece = pieces[index]
+            start = piece.orig_start + (w.start - piece.concat_start)
+            end = piece.orig_start + (w.end - piece.concat_start)
+            if start >= piece.speech.end and index + 1 < len(pieces):
+                # Whisper's word times run early: a word that starts after its region's speech
+                # has ended was spoken at the start of the next region (measured on the
+                # sample calls: the first word after a pause or a hold lands in the pause).
+                duration = min(end - start, 0.6)
+                piece = pieces[index + 1]
+                start = max(piece.speech.start, words[-1].end if words else 0.0)
+                end = start + duration
             # Clamp to the voice-active region (widened a little for soft onsets/offsets).
-            start = max(piece.orig_start + (w.start - piece.concat_start), piece.speech.start - 0.1)
-            end = min(piece.orig_start + (w.end - piece.concat_start), piece.speech.end + 0.1)
-            end = max(end, start + 0.05)
+            start = max(start, piece.speech.start - 0.1)
+            end = max(min(end, piece.speech.end + 0.1), start + 0.05)
             probability = round(float(w.probability), 3)
             if n > 0 and words and not w.word.startswith(" "):
                 # Whisper marks a new word with a leading space; a token without one ("'est",

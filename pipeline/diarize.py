@@ -20,6 +20,8 @@ from pipeline.transcript import Turn, Word
 
 log = logging.getLogger(__name__)
 
+FRAMES_PER_S = 100
+
 
 @dataclass(frozen=True)
 class SpeakerSegment:
@@ -34,6 +36,8 @@ class DiarisationOptions:
     max_speakers: int = 3
     min_silhouette: float = 0.12   # below this, one speaker explains the audio as well as two
     extra_speaker_gain: float = 0.05  # a third speaker must beat two by this much
+    resegment_iterations: int = 2
+    smooth_frames: int = 31        # 0.31 s: shorter than a backchannel, longer than a phoneme
 
 
 @dataclass(frozen=True)
@@ -51,13 +55,15 @@ def channel_words(words_per_channel: tuple[tuple[Word, ...], ...]) -> list[Label
 
 def mono_segments(samples: np.ndarray, sample_rate: int, regions: tuple[Region, ...],
                   *, options: DiarisationOptions = DiarisationOptions()) -> tuple[SpeakerSegment, ...]:
-    """Speaker-labelled windows covering the voice-active regions of a mono recording."""
+    """Speaker-labelled segments covering the voice-active regions of a mono recording."""
     windows = _windows(regions, options.window_s)
     if not windows:
         return ()
-    features = _embeddings(samples, sample_rate, windows)
-    labels = _cluster(features, options)
-    return tuple(SpeakerSegment(w.start, w.end, f"spk{label}") for w, label in zip(windows, labels))
+    mfcc = _mfcc(samples, sample_rate)
+    labels = _cluster(_embeddings(mfcc, windows), options)
+    if len(set(labels.tolist())) == 1:
+        return tuple(SpeakerSegment(r.start, r.end, "spk0") for r in regions)
+    return _resegment(mfcc, regions, windows, labels, options)
 
 
 def assign_words(words: tuple[Word, ...], segments: tuple[SpeakerSegment, ...]) -> list[LabelledWord]:
@@ -136,22 +142,85 @@ def _windows(regions: tuple[Region, ...], window_s: float) -> list[Region]:
     return out
 
 
-def _embeddings(samples: np.ndarray, sample_rate: int, windows: list[Region]) -> np.ndarray:
+def _mfcc(samples: np.ndarray, sample_rate: int) -> np.ndarray:
+    """MFCC frames every 10 ms, (frames, coefficients)."""
     import librosa
 
-    hop = sample_rate // 100
     # Telephone band only (300–3400 Hz) so 8 kHz and wide-band recordings embed alike.
     mfcc = librosa.feature.mfcc(y=samples, sr=sample_rate, n_mfcc=20, n_fft=512,
-                                hop_length=hop, n_mels=40, fmin=300, fmax=3400)
-    mfcc = mfcc[1:]  # c0 is loudness, which says more about the line than the speaker
+                                hop_length=sample_rate // FRAMES_PER_S, n_mels=40, fmin=300,
+                                fmax=3400)
+    return mfcc[1:].T  # c0 is loudness, which says more about the line than the speaker
+
+
+def _frames(r: Region) -> slice:
+    a = int(r.start * FRAMES_PER_S)
+    return slice(a, max(int(r.end * FRAMES_PER_S), a + 2))
+
+
+def _embeddings(mfcc: np.ndarray, windows: list[Region]) -> np.ndarray:
     rows = []
     for w in windows:
-        a, b = int(w.start * 100), max(int(w.end * 100), int(w.start * 100) + 2)
-        block = mfcc[:, a:b]
-        rows.append(np.concatenate([block.mean(axis=1), block.std(axis=1)]))
+        block = mfcc[_frames(w)]
+        rows.append(np.concatenate([block.mean(axis=0), block.std(axis=0)]))
     feats = np.asarray(rows)
     std = feats.std(axis=0)
     return (feats - feats.mean(axis=0)) / np.where(std > 1e-9, std, 1.0)
+
+
+def _resegment(mfcc: np.ndarray, regions: tuple[Region, ...], windows: list[Region],
+               labels: np.ndarray, options: DiarisationOptions) -> tuple[SpeakerSegment, ...]:
+    """Refine window labels frame by frame: one GMM per speaker, smoothed log-likelihoods.
+
+    Windows are a second long, so a turn change inside one (or a short "oui" sharing a
+    window with the other voice) gets the wrong label; per-frame likelihoods under each
+    speaker's model put the boundary where the voice actually changes.
+    """
+    from scipy.ndimage import uniform_filter1d
+    from sklearn.mixture import GaussianMixture
+
+    speech = np.concatenate([np.arange(len(mfcc))[_frames(r)] for r in regions])
+    speech = speech[speech < len(mfcc)]
+    mean, std = mfcc[speech].mean(axis=0), mfcc[speech].std(axis=0) + 1e-9
+    feats = (mfcc - mean) / std
+    speakers = sorted(set(labels.tolist()))
+    frame_label = np.full(len(mfcc), -1)
+    for w, label in zip(windows, labels):
+        frame_label[_frames(w)] = label
+    for _ in range(options.resegment_iterations):
+        scores = np.full((len(speakers), len(mfcc)), -np.inf)
+        for k in speakers:
+            train = feats[frame_label == k]
+            if len(train) < 20:
+                continue
+            gmm = GaussianMixture(n_components=min(8, len(train) // 10), covariance_type="diag",
+                                  random_state=0, reg_covar=1e-3).fit(train)
+            # Smoothed within each region only: a pause is where turns change, so the
+            # likelihoods on either side of it must not blur into each other.
+            for r in regions:
+                frames = np.arange(len(mfcc))[_frames(r)]
+                if len(frames):
+                    scores[k, frames] = uniform_filter1d(gmm.score_samples(feats[frames]),
+                                                         size=options.smooth_frames,
+                                                         mode="nearest")
+        best = np.argmax(scores[:, speech], axis=0)
+        frame_label[:] = -1
+        frame_label[speech] = np.asarray(speakers)[best]
+    return tuple(_label_runs(frame_label, regions))
+
+
+def _label_runs(frame_label: np.ndarray, regions: tuple[Region, ...]) -> list[SpeakerSegment]:
+    out: list[SpeakerSegment] = []
+    for r in regions:
+        block = frame_label[_frames(r)]
+        start = 0
+        for i in range(1, len(block) + 1):
+            if i == len(block) or block[i] != block[start]:
+                out.append(SpeakerSegment(round(r.start + start / FRAMES_PER_S, 3),
+                                          round(min(r.start + i / FRAMES_PER_S, r.end), 3),
+                                          f"spk{block[start]}"))
+                start = i
+    return out
 
 
 def _cluster(features: np.ndarray, options: DiarisationOptions) -> np.ndarray:
