@@ -84,10 +84,18 @@ def transcribe(samples: np.ndarray, sample_rate: int, regions: tuple[Region, ...
     segments, _ = model.transcribe(
         audio, language=language, beam_size=options.beam_size, word_timestamps=True,
         vad_filter=False,                   # regions are already speech
-        condition_on_previous_text=False)   # avoids repetition loops on long calls
+        condition_on_previous_text=False,   # avoids repetition loops on long calls
+        # No temperature fallback: measured on the sample calls, a last window holding only
+        # a few hundred ms of line noise loops ("C'est la première fois." x N) and the
+        # fallback then decodes the whole window six times (16 s instead of 4 s for a 29 s
+        # channel) to return noise anyway.  The looping window is dropped below instead.
+        temperature=0.0)
     words: list[Word] = []
     starts = [p.concat_start for p in pieces]
     for segment in segments:
+        if _hallucinated(segment):
+            log.info("dropped a likely hallucination at %.1f s: %r", segment.start, segment.text)
+            continue
         for n, w in enumerate(segment.words or ()):
             text = w.word.strip()
             if not text:
@@ -119,6 +127,12 @@ def transcribe(samples: np.ndarray, sample_rate: int, regions: tuple[Region, ...
     return tuple(words)
 
 
+def _hallucinated(segment) -> bool:
+    """Whisper's own failure signs: a looping text, or noise decoded as low-confidence words."""
+    return (segment.compression_ratio > 2.4
+            or (segment.no_speech_prob > 0.6 and segment.avg_logprob < -1.0))
+
+
 def _concatenate(samples: np.ndarray, sample_rate: int, regions: tuple[Region, ...],
                  pad_s: float) -> tuple[np.ndarray, list[_Piece]]:
     total = len(samples) / sample_rate
@@ -126,10 +140,13 @@ def _concatenate(samples: np.ndarray, sample_rate: int, regions: tuple[Region, .
     chunks: list[np.ndarray] = []
     cursor = 0.0
     previous_end = 0.0
-    for region in regions:
+    for n, region in enumerate(regions):
         # Padding never reaches back into the previous piece, so no audio is decoded twice.
         start = max(region.start - pad_s, previous_end, 0.0)
-        end = min(region.end + pad_s, total)
+        # After the last region, little padding: Whisper decodes whatever follows its last
+        # timestamp as a window of its own, and a window of pure line noise is where it
+        # hallucinates and loops (measured: 0.5 s of trailing noise cost 9 s of decoding).
+        end = min(region.end + (pad_s if n + 1 < len(regions) else 0.1), total)
         if end <= start:
             continue
         chunk = samples[int(start * sample_rate): int(end * sample_rate)]
