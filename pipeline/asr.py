@@ -11,7 +11,7 @@ from __future__ import annotations
 import bisect
 import functools
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -100,6 +100,11 @@ def transcribe(samples: np.ndarray, sample_rate: int, regions: tuple[Region, ...
             text = w.word.strip()
             if not text:
                 continue
+            if not any(ch.isalnum() for ch in text):
+                # A lone "?" or "," ends the word before it; its own time is meaningless.
+                if words:
+                    words[-1] = replace(words[-1], text=words[-1].text + text)
+                continue
             index = max(0, bisect.bisect_right(starts, (w.start + w.end) / 2) - 1)
             piece = pieces[index]
             start = piece.orig_start + (w.start - piece.concat_start)
@@ -116,7 +121,12 @@ def transcribe(samples: np.ndarray, sample_rate: int, regions: tuple[Region, ...
             start = max(start, piece.speech.start - 0.1)
             end = max(min(end, piece.speech.end + 0.1), start + 0.05)
             probability = round(float(w.probability), 3)
-            if n > 0 and words and not w.word.startswith(" "):
+            glued = n > 0 and not w.word.startswith(" ")
+            if not any(ch.isalnum() for ch in text):
+                glued = True  # a lone "?" or "," belongs to the word before it, never starts one
+                if not words:
+                    continue
+            if glued and words:
                 # Whisper marks a new word with a leading space; a token without one ("'est",
                 # ",23") continues the previous word, so it is glued back ("c'est").
                 prev = words.pop()

@@ -13,7 +13,7 @@ from typing import Literal, Mapping
 from pipeline.detectors import get_detector
 from pipeline.evidence import Detection, Evidence, Status
 from pipeline.rubric import REPORT_LANGUAGES, Criterion, Rubric
-from pipeline.transcript import Transcript
+from pipeline.transcript import AGENT, Transcript
 
 Verdict = Literal["OK", "NOK"]
 STATUS_VALUE: Mapping[str, float] = {"met": 1.0, "partial": 0.5, "not_met": 0.0}
@@ -82,8 +82,14 @@ class _Blank(dict):
 
 
 def render_feedback(template: str, detection: Detection) -> str:
-    """Fill `{quote}` (first evidence quote) and the detection's facts into a template."""
-    quote = detection.evidence[0].text.strip() if detection.evidence else ""
+    """Fill `{quote}` and the detection's facts into a template.
+
+    The quote is the first evidence the agent said, when there is one: feedback speaks to the
+    trainee about their own words, not the customer's.
+    """
+    agent = [e for e in detection.evidence if e.speaker == AGENT]
+    chosen = (agent or list(detection.evidence))[:1]
+    quote = chosen[0].text.strip() if chosen else ""
     if len(quote) > QUOTE_CHARS:
         quote = quote[:QUOTE_CHARS - 1].rstrip() + "…"
     values = _Blank(detection.facts)

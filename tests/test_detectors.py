@@ -517,3 +517,14 @@ def test_varied_phrasings(name, expected, language, lines):
     d = spec.detect(call(*lines, language=language), spec.params())
     assert d.status == expected, [(e.label, e.text) for e in d.evidence]
     assert_evidence(d)
+
+
+def test_closing_a_question_is_not_a_recap():
+    # "Donc, vous voulez … ?" checks understanding; only the farewell closes here: partial.
+    t = call(("C", "Je voudrais qu'un expert vienne voir les dégâts."),
+             ("A", "Donc, vous voulez qu'un expert vienne chez vous rapidement ?"),
+             ("C", "Oui."),
+             ("A", "Très bien. Au revoir."))
+    d = closing.detect(t)
+    assert d.status == "partial" and d.facts["recap"] == 0
+    assert_evidence(d)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pipeline.detectors._common import (agent_blocks, block_evidence, blocks, dedupe, found, join,
-                                        match_evidence)
+                                        match_evidence, sentences)
 from pipeline.evidence import Detection
 from pipeline.transcript import AGENT, CUSTOMER, Transcript
 
@@ -46,10 +46,14 @@ def detect(transcript: Transcript, params: Params = Params()) -> Detection:
     evidence = []
     facts: dict[str, int] = {}
     for part in PARTS:
-        match = found(closing, transcript.language, "closing", part, extras[part])
-        facts[part] = int(match is not None)
-        if match:
-            evidence.append(match_evidence(transcript, closing, match, part.replace("_", " ")))
+        # A recap states what was agreed; "donc, vous voulez … ?" asks, it does not confirm.
+        units = ([u for u in sentences(transcript, closing) if not u.is_question]
+                 if part == "recap" else [closing])
+        hit = next(((u, m) for u in units
+                    if (m := found(u, transcript.language, "closing", part, extras[part]))), None)
+        facts[part] = int(hit is not None)
+        if hit:
+            evidence.append(match_evidence(transcript, hit[0], hit[1], part.replace("_", " ")))
     parts = sum(facts.values())
     facts["parts"] = parts
     names = ", ".join(p.replace("_", " ") for p in PARTS if facts[p])

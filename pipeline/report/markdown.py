@@ -41,9 +41,11 @@ def to_markdown(report: QualityReport, *, language: str | None = None) -> str:
         lines.append(f"## {c.title} — {_STATUS[lang][c.status]}")
         if c.feedback:
             lines += ["", c.feedback]
-        for e in c.evidence[:4]:
-            speaker = who.get(e.speaker, e.speaker)
-            lines.append(f"- [{_clock(e.start)}–{_clock(e.end)}] {speaker}: “{_quote(e.text)}”")
+        for e in c.evidence[:6]:
+            speaker = who.get(e.speaker, e.speaker) or "—"
+            label = f" ({e.label})" if e.label else ""
+            lines.append(f"- [{_clock(e.start)}–{_clock(e.end)}] {speaker}{label}: "
+                         f"“{_quote(e.text)}”")
         lines.append("")
     if report.silences:
         lines.append(f"## {silences_w}")
