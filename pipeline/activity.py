@@ -17,19 +17,13 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.ndimage import maximum_filter1d
 
-from pipeline.transcript import Gap
+from pipeline.transcript import Gap, Span
 
 FRAME_S = 0.032  # Silero's window at 16 kHz (512 samples); energy frames use the same grid
 
 
-@dataclass(frozen=True)
-class Region:
-    start: float
-    end: float
-
-    @property
-    def duration(self) -> float:
-        return self.end - self.start
+# A stretch of speech on one channel.
+Region = Span
 
 
 @dataclass(frozen=True)

@@ -55,8 +55,8 @@ class Turn:
 
 
 @dataclass(frozen=True)
-class Gap:
-    """An interval in which neither party speaks (measured from voice activity)."""
+class Span:
+    """A time interval in seconds of the recording."""
 
     start: float
     end: float
@@ -64,6 +64,11 @@ class Gap:
     @property
     def duration(self) -> float:
         return self.end - self.start
+
+
+@dataclass(frozen=True)
+class Gap(Span):
+    """An interval in which neither party speaks (measured from voice activity)."""
 
 
 @dataclass(frozen=True)
@@ -255,6 +260,6 @@ def with_speakers(transcript: Transcript, mapping: dict[str, str], basis: str) -
     return replace(transcript, turns=turns, role_basis=basis)
 
 
-__all__ = ["AGENT", "CUSTOMER", "ROLES", "Word", "Turn", "Gap", "Transcript",
+__all__ = ["AGENT", "CUSTOMER", "ROLES", "Word", "Turn", "Span", "Gap", "Transcript",
            "gaps_from_turns", "load_transcript", "to_json_dict", "to_srt", "to_vtt", "to_rttm",
            "with_speakers"]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from pipeline.transcript import AGENT, CUSTOMER, Transcript, Turn, gaps_from_turns
+
 SR = 16_000
 
 
@@ -41,3 +43,14 @@ def timeline(parts: list[tuple[float, np.ndarray | None]], total_s: float, *,
 @pytest.fixture
 def sr() -> int:
     return SR
+
+
+def call(*lines: tuple[str, str], language: str = "fr") -> Transcript:
+    """A transcript from ("A"|"C", text) lines, 0.5 s apart (so no silence gaps)."""
+    turns, t = [], 0.0
+    for who, text in lines:
+        dur = max(1.0, 0.35 * len(text.split()))
+        turns.append(Turn(AGENT if who == "A" else CUSTOMER, round(t, 2), round(t + dur, 2), text))
+        t += dur + 0.5
+    return Transcript(turns=tuple(turns), language=language, duration_s=t,
+                      gaps=gaps_from_turns(turns))

@@ -7,19 +7,9 @@ import pytest
 
 from pipeline.detectors import DETECTORS, get_detector
 from pipeline.detectors import closing, greeting, identity_check, objections, reformulation, silence
+from conftest import call
 from pipeline.errors import RubricError
 from pipeline.transcript import AGENT, CUSTOMER, Gap, Transcript, Turn, gaps_from_turns
-
-
-def call(*lines: tuple[str, str], language: str = "fr") -> Transcript:
-    """A transcript from ("A"|"C", text) lines, 0.5 s apart (so no silence gaps)."""
-    turns, t = [], 0.0
-    for who, text in lines:
-        dur = max(1.0, 0.35 * len(text.split()))
-        turns.append(Turn(AGENT if who == "A" else CUSTOMER, round(t, 2), round(t + dur, 2), text))
-        t += dur + 0.5
-    return Transcript(turns=tuple(turns), language=language, duration_s=t,
-                      gaps=gaps_from_turns(turns))
 
 
 def timed(*lines: tuple[str, float, float, str], language: str = "fr", gaps=None) -> Transcript:

@@ -5,21 +5,12 @@ from __future__ import annotations
 import pytest
 import yaml
 
+from conftest import call
 from pipeline.evidence import Detection, Evidence
 from pipeline.rubric import RUBRICS_DIR, load_rubric
 from pipeline.scoring import (CriterionResult, Scorecard, render_feedback, score_transcript,
                               weighted_score)
 from pipeline.transcript import AGENT, CUSTOMER, Transcript, Turn, gaps_from_turns
-
-
-def call(*lines: tuple[str, str], language: str = "fr") -> Transcript:
-    turns, t = [], 0.0
-    for who, text in lines:
-        dur = max(1.0, 0.35 * len(text.split()))
-        turns.append(Turn(AGENT if who == "A" else CUSTOMER, round(t, 2), round(t + dur, 2), text))
-        t += dur + 0.5
-    return Transcript(turns=tuple(turns), language=language, duration_s=t,
-                      gaps=gaps_from_turns(turns))
 
 
 GOOD_FR = call(
