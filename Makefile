@@ -3,6 +3,7 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
+CHROMIUM ?= /usr/bin/chromium
 
 .PHONY: install demo test samples clean
 
@@ -15,10 +16,18 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 demo: install
-	$(BIN)/callqa score sample_calls/audio --out reports --format json,md,srt,vtt,rttm
+	$(BIN)/callqa score sample_calls/audio --out reports --format json,html,md,srt,vtt,rttm
 
-test: install
+test: install $(CHROMIUM)
 	$(BIN)/python -m pytest -q
+
+# The browser tests drive Debian's Chromium through Playwright, never a downloaded browser.
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	else \
+		echo "$(CHROMIUM) missing: 'sudo apt-get install -y chromium' (browser tests skip)"; \
+	fi
 
 # Re-render the sample calls from their scripts (needs Debian's TTS voices, see the script).
 samples: install

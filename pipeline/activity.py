@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.ndimage import maximum_filter1d
 
-from pipeline.transcript import Gap, Span
+from pipeline.transcript import Gap, Overlap, Span
 
 FRAME_S = 0.032  # Silero's window at 16 kHz (512 samples); energy frames use the same grid
 
@@ -82,6 +82,45 @@ def find_gaps(activity: tuple[ChannelActivity, ...], *, min_gap_s: float = 2.0) 
         if after.start - before.end >= min_gap_s - 1e-6:
             gaps.append(Gap(round(before.end, 2), round(after.start, 2)))
     return tuple(gaps)
+
+
+def find_overlaps(activity: tuple[ChannelActivity, ...], labels: tuple[str, ...], *,
+                  min_s: float = 0.2, hold_s: float = 1.0) -> tuple[Overlap, ...]:
+    """Stretches where two channels speak at once, each credited to the one who started it.
+
+    `labels` names the speaker of each channel.  A speaker keeps the floor through pauses
+    shorter than `hold_s` (between two sentences of one turn): starting in such a pause is
+    starting over them, and their next sentence does not make them the interrupter.
+    """
+    if len(activity) != 2:
+        return ()
+    n = min(len(a.speech) for a in activity)
+    held = [_hold(a.speech[:n], int(round(hold_s / FRAME_S))) for a in activity]
+    starts = [_run_starts(h) for h in held]
+    found: list[Overlap] = []
+    for a, b in _runs(held[0] & held[1]):
+        begun = [starts[c][a] for c in (0, 1)]
+        if begun[0] == begun[1]:
+            continue  # both began together: nobody interrupted
+        by = int(begun[1] > begun[0])  # the one talked over had the floor first
+        found.append(Overlap(round(a * FRAME_S, 3), round(b * FRAME_S, 3), by=labels[by],
+                             over=labels[1 - by]))
+    return tuple(o for o in found if o.duration >= min_s - 1e-6)
+
+
+def _hold(speech: np.ndarray, frames: int) -> np.ndarray:
+    """Speech with pauses shorter than `frames` filled: who holds the floor."""
+    out = speech.copy()
+    for start, end in _runs(~speech):
+        if 0 < start and end < len(speech) and end - start < frames:
+            out[start:end] = True
+    return out
+
+
+def _run_starts(mask: np.ndarray) -> np.ndarray:
+    """For each frame, the index of the first frame of the run of equal values it belongs to."""
+    change = np.concatenate(([True], mask[1:] != mask[:-1]))
+    return np.maximum.accumulate(np.where(change, np.arange(len(mask)), 0))
 
 
 def _frame_db(samples: np.ndarray, hop: int) -> np.ndarray:

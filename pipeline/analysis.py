@@ -102,17 +102,34 @@ def transcribe_call(path: Path, *, options: AnalysisOptions, clock: _Clock | Non
                                  options=asr_options) for samples, a in zip(channels, voice))
     clock.lap("asr")
     if stereo:
-        labelled = diarize.channel_words(words)
+        # A colleague who took over after a transfer speaks on the agent's channel: that
+        # channel gets a diarisation of its own, for two voices.
+        voices = {}
+        for c in range(2):
+            handed = diarize.transfer_at(words[c], language)
+            if handed is not None:
+                segments = diarize.mono_segments(channels[c], decoded.sample_rate,
+                                                 voice[c].regions, speakers=2)
+                # The agent speaks first on their own line: spk0.
+                voices[c] = diarize.hand_over(segments, at=handed, agent="spk0")
+        labelled = diarize.channel_words(words, voices=voices)
     else:
-        segments = diarize.mono_segments(channels[0], decoded.sample_rate, voice[0].regions)
+        handed = diarize.transfer_at(words[0], language)
+        # After a transfer a colleague joins when the announcement ends: agent and customer
+        # before it, customer and colleague (and perhaps the agent) after.
+        segments = diarize.mono_segments(
+            channels[0], decoded.sample_rate, voice[0].regions,
+            speakers=3 if handed else None, joins_at=handed.end if handed else None)
         labelled = diarize.assign_words(words[0], segments)
     turns = diarize.build_turns(labelled)
+    # Overlaps need a channel per party: in a mono mix two voices at once are one signal.
+    overlaps = activity.find_overlaps(voice, ("ch0", "ch1")) if stereo else ()
     clock.lap("diarisation")
     if not turns:
         raise AudioError(f"{path.name}: speech was found but no words were recognised; "
                          "check the language (--language) and the recording quality")
     return Transcript(turns=turns, language=language, duration_s=round(decoded.duration, 3),
-                      gaps=gaps, channels=2 if stereo else 1)
+                      gaps=gaps, channels=2 if stereo else 1, overlaps=overlaps)
 
 
 def _agent_label(transcript: Transcript, options: AnalysisOptions) -> str | None:

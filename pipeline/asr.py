@@ -33,6 +33,11 @@ class AsrOptions:
     # Real audio kept around each speech region: with less, Whisper's word times drift across
     # the joins (measured: a 0.4 s reply glued to the end of the previous phrase at 0.2 s).
     pad_s: float = 0.4
+    # A voice-active region this long whose words span less than this share of it is
+    # decoded again on its own.
+    recover_min_s: float = 1.0
+    recover_coverage: float = 0.25
+    snap_s: float = 0.25  # word edges this close to a region's edge move onto it
 
 
 @functools.lru_cache(maxsize=2)
@@ -77,6 +82,64 @@ def detect_language(samples: np.ndarray, sample_rate: int, regions: tuple[Region
 def transcribe(samples: np.ndarray, sample_rate: int, regions: tuple[Region, ...],
                *, language: str, options: AsrOptions) -> tuple[Word, ...]:
     """Timed words spoken in `regions` of one channel (times in seconds of the recording)."""
+    words = _transcribe_pass(samples, sample_rate, regions, language=language, options=options)
+    # Whisper sometimes skips a whole phrase, most often a channel's first (measured on the
+    # rendered set: an agent's 2–4 s opening came back without a word, or with the first word
+    # of the next phrase pulled into it, and so without a greeting).  The voice-active
+    # regions it left (nearly) wordless are decoded once more, on their own.
+    missed = tuple(r for r in regions if r.duration >= 0.3
+                   and _coverage(words, r) < options.recover_coverage)
+    if (any(r.duration >= options.recover_min_s for r in missed)
+            and sum(r.duration for r in missed) <= 0.4 * sum(r.duration for r in regions)):
+        log.info("decoding %d nearly wordless speech regions again", len(missed))
+        again = _transcribe_pass(samples, sample_rate, missed, language=language,
+                                 options=options)
+        redone = [r for r in missed if any(_inside(w, r) for w in again)]
+        kept = tuple(w for w in words if not any(_inside(w, r) for r in redone))
+        words = tuple(sorted(kept + again, key=lambda w: w.start))
+    return _snap_to_regions(words, regions, options.snap_s)
+
+
+def _snap_to_regions(words: tuple[Word, ...], regions: tuple[Region, ...], snap_s: float
+                     ) -> tuple[Word, ...]:
+    """The first word of a voice-active region starts where the region does, the last ends
+    where it ends, when they are already close.
+
+    Voice activity finds speech onsets and offsets to within a frame (measured on the
+    rendered set: a few ms), Whisper's word edges only to about 0.1 s (its starts run early,
+    its ends early too); a turn's edges are its first and last words', so they inherit the
+    better of the two.
+    """
+    if not words or not regions:
+        return words
+    starts = [r.start for r in regions]
+    home = [max(0, bisect.bisect_right(starts, (w.start + w.end) / 2) - 1) for w in words]
+    out = list(words)
+    for i, (w, k) in enumerate(zip(words, home)):
+        region = regions[k]
+        start, end = w.start, w.end
+        if (i == 0 or home[i - 1] != k) and abs(start - region.start) <= snap_s:
+            start = region.start
+        if (i + 1 == len(words) or home[i + 1] != k) and abs(region.end - end) <= snap_s:
+            end = region.end
+        if end > start:
+            out[i] = replace(w, start=round(start, 3), end=round(end, 3))
+    return tuple(out)
+
+
+def _coverage(words: tuple[Word, ...], region: Region) -> float:
+    """Share of a region that its words span (a phrase's words cover most of its speech)."""
+    spoken = sum(max(0.0, min(w.end, region.end) - max(w.start, region.start)) for w in words
+                 if w.end > region.start and w.start < region.end)
+    return spoken / region.duration if region.duration > 0 else 1.0
+
+
+def _inside(word: Word, region: Region) -> bool:
+    return region.start - 0.1 <= (word.start + word.end) / 2 <= region.end + 0.1
+
+
+def _transcribe_pass(samples: np.ndarray, sample_rate: int, regions: tuple[Region, ...],
+                     *, language: str, options: AsrOptions) -> tuple[Word, ...]:
     audio, pieces = _concatenate(samples, sample_rate, regions, options.pad_s)
     if not pieces:
         return ()
@@ -130,7 +193,13 @@ def transcribe(samples: np.ndarray, sample_rate: int, regions: tuple[Region, ...
                 # Whisper marks a new word with a leading space; a token without one ("'est",
                 # ",23") continues the previous word, so it is glued back ("c'est").
                 prev = words.pop()
-                text, start = prev.text + text, prev.start
+                if start - prev.end > 0.3:
+                    # The pieces were mapped to different regions: Whisper put the first
+                    # token ("C" of "C'est") in the padding at the end of the previous region.
+                    # The word is where its rest is; spanning both would swallow the pause.
+                    text = prev.text + text
+                else:
+                    text, start = prev.text + text, prev.start
                 end, probability = max(prev.end, end), min(prev.probability, probability)
             words.append(Word(text=text, start=round(float(start), 3), end=round(float(end), 3),
                               probability=probability))

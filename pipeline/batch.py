@@ -10,7 +10,9 @@ from typing import Callable
 from pipeline.analysis import TRANSCRIPT_SUFFIXES, AnalysisOptions, analyse
 from pipeline.audio import AUDIO_SUFFIXES
 from pipeline.errors import CallQAError
-from pipeline.outputs import write_report
+from pipeline.outputs import write_report, write_summary
+from pipeline.report.json_report import to_dict
+from pipeline.report.summary import build_summary
 from pipeline.rubric import Rubric
 
 log = logging.getLogger(__name__)
@@ -75,6 +77,7 @@ def run_batch(inputs: list[Path], *, out_dir: Path, rubric: Rubric, options: Ana
     """Score every input into `out_dir`; one bad file never stops the others."""
     files, failures = discover(inputs)
     scored: list[Scored] = []
+    rows: list[dict] = []          # the scored calls' report JSON, for the batch overview
     seen_ids: set[str] = set()
     audio_done = 0.0
     for i, path in enumerate(files):
@@ -86,7 +89,9 @@ def run_batch(inputs: list[Path], *, out_dir: Path, rubric: Rubric, options: Ana
                 # Two inputs with the same file name: keep both, named after their folder.
                 report = replace(report, call_id=f"{path.parent.name}_{path.stem}")
             seen_ids.add(report.call_id)
-            write_report(report, out_dir, formats, language=options.report_language)
+            audio = path if path.suffix.lower() in AUDIO_SUFFIXES else None
+            write_report(report, out_dir, formats, language=options.report_language, audio=audio)
+            rows.append(to_dict(report))
         except CallQAError as exc:
             failures.append(Failure(path.name, str(exc)))
             continue
@@ -98,6 +103,14 @@ def run_batch(inputs: list[Path], *, out_dir: Path, rubric: Rubric, options: Ana
         audio_done += report.duration_s
         scored.append(Scored(report.call_id, path.name, report.scorecard.score,
                              report.scorecard.verdict, report.duration_s))
+    if len(rows) > 1:
+        # A coach looks at a batch as a whole: the overview of exactly the calls of this run.
+        try:
+            write_summary(build_summary(rows, language=options.report_language), out_dir)
+        except Exception as exc:  # the call reports are written; do not lose the run over it
+            log.debug("batch overview failed", exc_info=True)
+            failures.append(Failure("summary.html", f"batch overview not written "
+                                                    f"({type(exc).__name__}: {str(exc)[:200]})"))
     if on_progress:
         on_progress(Progress(len(files), len(files), "", audio_done))
     return BatchResult(tuple(scored), tuple(failures))

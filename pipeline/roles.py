@@ -3,8 +3,10 @@
 The content decides first: the agent is the speaker who, taken as agent, best shows what only
 an agent does — greets with the organisation, asks for the customer's identifying data,
 closes the call.  The same detectors that score the call measure this, so a phrasing the
-detectors understand also identifies the agent.  When content does not separate the speakers,
-the channel (`--agent-channel`) or, failing that, the first speaker is the agent.
+detectors understand also identifies the agent.  The confidence grows with the margin between
+the agent and the customer.  A third speaker (a colleague after a transfer) with clear agent
+content of their own is agent side.  When content does not separate the speakers, the channel
+(`--agent-channel`) or, failing that, the first speaker is the agent, with a low confidence.
 """
 
 from __future__ import annotations
@@ -14,11 +16,16 @@ from dataclasses import dataclass
 from pipeline.detectors import get_detector
 from pipeline.transcript import AGENT, CUSTOMER, ROLES, Transcript, with_speakers
 
-# What each agent-only behaviour is worth as a clue; greeting with the organisation is the
-# strongest sign, since customers rarely name the company in their first words.
-_CLUES = {"greeting": {"met": 2.0, "partial": 1.0},
-          "identity_check": {"met": 1.5},
-          "closing": {"met": 1.0, "partial": 0.5}}
+# What each agent-only behaviour is worth as a clue, part by part (the detectors' facts):
+# naming the organisation or oneself is the strongest sign, asking for identifying data next.
+# Parts that customers say too are worth little: "Hi Emily" (a salutation and a name, but
+# the agent's name) and "thanks, have a good day" must not outweigh "welcome to X, my name
+# is Emily" (measured on the Callytics calls, where part-blind scores tied 3.0 to 3.0).
+_GREETING = {"salutation": 0.5, "identification": 1.5}
+_NAME_ONLY = 0.5        # identification guessed from a capitalised name, not a phrase
+_IDENTITY_MET = 1.5
+_CLOSING = {"further_help": 1.0, "recap": 0.5, "thanks": 0.25, "farewell": 0.25}
+_COLLEAGUE = 2.0        # a third speaker with this much agent content is agent side
 _MIN_MARGIN = 1.0
 
 
@@ -44,11 +51,15 @@ def decide_roles(transcript: Transcript, *, agent_label: str | None = None) -> R
     scores = {label: _agent_score(transcript, label) for label in labels}
     ranked = sorted(scores, key=scores.get, reverse=True)
     best = ranked[0]
-    runner_up = scores[ranked[1]] if len(ranked) > 1 else 0.0
-    margin = scores[best] - runner_up
+    customer = _customer(transcript, [label for label in ranked[1:]
+                                      if _channel(label) != _channel(best)], scores)
+    # Measured against the customer, not the runner-up: after a transfer the colleague
+    # greets and closes as the agent does, and that must not make the call undecidable.
+    margin = scores[best] - (scores[customer] if customer else 0.0)
     if margin >= _MIN_MARGIN:
-        # A transfer brings a colleague who also greets with the organisation: agent side too.
-        colleagues = {label for label in ranked[1:] if scores[label] >= 2.0}
+        floor = max(_COLLEAGUE, scores[customer] + _MIN_MARGIN) if customer else _COLLEAGUE
+        colleagues = {label for label in ranked[1:] if label != customer
+                      and scores[label] >= floor}
         mapping = _mapping(labels, best, colleagues)
         detail = ", ".join(f"{label} {scores[label]:.1f}" for label in ranked)
         confidence = min(1.0, margin / 3.0)
@@ -60,14 +71,45 @@ def decide_roles(transcript: Transcript, *, agent_label: str | None = None) -> R
 
 
 def _agent_score(transcript: Transcript, label: str) -> float:
-    trial = with_speakers(transcript, _mapping(transcript.speakers, label), "trial")
-    score = 0.0
-    for name, worth in _CLUES.items():
-        spec = get_detector(name)
-        status = spec.detect(trial, spec.params()).status
-        score += worth.get(status, 0.0)
+    trial = with_speakers(transcript, {other: AGENT if other == label else CUSTOMER
+                                       for other in transcript.speakers}, "trial")
+    greeting = _detect("greeting", trial)
+    score = sum(worth * bool(greeting.facts.get(part)) for part, worth in _GREETING.items())
+    if greeting.facts.get("identification") and not any(
+            e.label == "identification" for e in greeting.evidence):
+        score -= _GREETING["identification"] - _NAME_ONLY
+    if _detect("identity_check", trial).status == "met":
+        score += _IDENTITY_MET
+    closing = _detect("closing", trial)
+    score += sum(worth * bool(closing.facts.get(part)) for part, worth in _CLOSING.items())
     return score
 
 
+def _detect(name: str, transcript: Transcript):
+    spec = get_detector(name)
+    return spec.detect(transcript, spec.params())
+
+
+def _customer(transcript: Transcript, others: list[str], scores: dict[str, float]) -> str | None:
+    """The least agent-like of the other speakers (on a tie, the one who speaks most).
+
+    A call has one customer; any other speaker is a colleague the call was transferred to
+    only with clear agent content of their own, so a customer whose voice the diarisation
+    split in two stays customer.
+    """
+    if not others:
+        return None
+    speech = {label: sum(t.duration for t in transcript.turns if t.speaker == label)
+              for label in others}
+    return min(others, key=lambda label: (scores[label], -speech[label]))
+
+
 def _mapping(labels, agent: str, colleagues: set[str] = frozenset()) -> dict[str, str]:
-    return {label: AGENT if label == agent or label in colleagues else CUSTOMER for label in labels}
+    # Voices that share the agent's channel ("ch0" and "ch0.1") are the agent's side of the line.
+    side = _channel(agent)
+    return {label: AGENT if label in colleagues or _channel(label) == side else CUSTOMER
+            for label in labels}
+
+
+def _channel(label: str) -> str:
+    return label.split(".", 1)[0]

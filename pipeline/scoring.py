@@ -6,6 +6,7 @@ the weighted score (0-100) reaches the rubric's pass mark and no critical criter
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Literal, Mapping
@@ -13,7 +14,8 @@ from typing import Literal, Mapping
 from pipeline.detectors import get_detector
 from pipeline.evidence import Detection, Evidence, Status
 from pipeline.rubric import REPORT_LANGUAGES, Criterion, Rubric
-from pipeline.transcript import AGENT, Transcript
+from pipeline.text import strip_tags
+from pipeline.transcript import AGENT, CUSTOMER, Transcript
 
 Verdict = Literal["OK", "NOK"]
 STATUS_VALUE: Mapping[str, float] = {"met": 1.0, "partial": 0.5, "not_met": 0.0}
@@ -81,20 +83,57 @@ class _Blank(dict):
         return ""
 
 
-def render_feedback(template: str, detection: Detection) -> str:
-    """Fill `{quote}` and the detection's facts into a template.
+# Evidence labels that show what went wrong: a partial or not-met verdict quotes those first.
+_PROBLEM_LABELS = ("beyond the limit", "unanswered", "interruption", "?)", "over the limit",
+                   "sentence of")
+# Labels of the stretch a detector looked at (where something is missing): quoted for a
+# not-met verdict, after what was found for the others.
+_CONTEXT_LABELS = ("last turns", "last words", "examined", "(no ", "opening")
 
-    The quote is the first evidence the agent said, when there is one: feedback speaks to the
-    trainee about their own words, not the customer's.
+# A quote wrapper around a placeholder, dropped when there is nothing to quote:
+# ` (« {quote} »)`, ` ("{quote}")`, `« {quote} »`.
+_WRAPPED = r'(?:\s*\((?:«\s*|")?\{%s\}(?:\s*»|")?\)|(?:«\s*|")\{%s\}(?:\s*»|"))'
+
+
+def render_feedback(template: str, detection: Detection) -> str:
+    """Fill `{quote}`, `{customer_quote}` and the detection's facts into a template.
+
+    `{quote}` is the agent's own words when the evidence has some: feedback speaks to the
+    trainee about what they said.  On a partial or not-met verdict it is the evidence that
+    shows the problem (the rebuttal beyond the limit, the interruption, the reply with no
+    reformulation) when there is one.  `{customer_quote}` is what the customer said.  A
+    placeholder with nothing to quote is dropped with its quotation marks.
     """
-    agent = [e for e in detection.evidence if e.speaker == AGENT]
-    chosen = (agent or list(detection.evidence))[:1]
-    quote = chosen[0].text.strip() if chosen else ""
-    if len(quote) > QUOTE_CHARS:
-        quote = quote[:QUOTE_CHARS - 1].rstrip() + "…"
+    # Never the customer's words as the trainee's: with no agent quote, a measurement
+    # ("6.2 s of silence") or nothing.
+    agent = [e for e in detection.evidence if e.speaker == AGENT] or \
+        [e for e in detection.evidence if e.speaker not in (AGENT, CUSTOMER)]
+    agent.sort(key=lambda e: _quote_rank(e.label, detection.status))
+    customer = [e for e in detection.evidence if e.speaker == CUSTOMER]
     values = _Blank(detection.facts)
-    values["quote"] = quote
-    return template.format_map(values)
+    values["quote"] = _clip(agent[0].text if agent else "")
+    values["customer_quote"] = _clip(customer[0].text if customer else "")
+    for name in ("quote", "customer_quote"):
+        if not values[name]:
+            template = re.sub(_WRAPPED % (name, name), "", template)
+    text = template.format_map(values)
+    # Only "." and "," lose a space before them: French puts one before ":" and ";".
+    return re.sub(r"\s+([.,])", r"\1", re.sub(r"\s{2,}", " ", text)).strip()
+
+
+def _quote_rank(label: str, status: str) -> tuple[bool, ...]:
+    problem = any(mark in label for mark in _PROBLEM_LABELS)
+    context = any(mark in label for mark in _CONTEXT_LABELS)
+    if status == "not_met":
+        return (not problem, not context)
+    if status == "partial":
+        return (not problem, context)
+    return (context,)
+
+
+def _clip(text: str) -> str:
+    text = " ".join(strip_tags(text).split())
+    return text if len(text) <= QUOTE_CHARS else text[:QUOTE_CHARS - 1].rstrip() + "…"
 
 
 __all__ = ["CriterionResult", "Scorecard", "render_feedback", "score_transcript",

@@ -3,7 +3,9 @@
 Transcripts come from ASR or from people: often lowercase, unpunctuated, with misspelt or split
 words.  Everything is compared after `fold` (lowercase, no accents, no punctuation), and phrases
 match token windows with a fuzzy ratio, so "bon jour" still finds "bonjour".  A phrase may hold
-`*` slots that stand for one or two words (a name: "ici * de", "this is * speaking").
+`*` slots that stand for one or two words (a name: "ici * de", "this is * speaking"), and `...`
+gaps of up to six words without a negation (Dutch separable verbs: "ik bel u ... terug" finds
+"ik bel u morgen om tien uur terug").
 """
 
 from __future__ import annotations
@@ -43,6 +45,11 @@ def fold(text: str) -> str:
 
 def tokens(text: str) -> tuple[str, ...]:
     return tuple(fold(text).split())
+
+
+def strip_tags(text: str) -> str:
+    """The text without transcriber tags ("[noise]", "<unk>"): they are not words said."""
+    return _TAGS.sub(" ", text)
 
 
 def languages_for(language: str) -> tuple[str, ...]:
@@ -147,19 +154,28 @@ _SUFFIXES = {"en": ("ing", "ed", "es", "s", "e", "ly"),
              "nl": ("heden", "heid", "en", "jes", "je", "e", "s", "t")}
 
 
+# spaCy's English stop list (from a search-engine list) holds words that carry a call's
+# content: "your last name", "the amount", "call back", "since your move".
+_NOT_STOP = frozenset("name first last full amount call back move part side top bottom front "
+                      "empty serious show fire".split())
+
+
 @lru_cache(maxsize=None)
 def _stop_words(language: str) -> frozenset[str]:
     words: set[str] = set(_FILLERS)
     for lang in languages_for(language):
         words |= {fold(w) for w in nlp(lang).Defaults.stop_words}
-    return frozenset(words)
+    return frozenset(words - _NOT_STOP)
 
 
 def _rule_lemma(word: str, language: str) -> str:
-    """A crude stem where spaCy has no lemmatiser: "dropped"/"drops"/"dropping" -> "drop"."""
+    """A crude stem where spaCy has no lemmatiser: "dropped"/"drops"/"dropping" -> "drop",
+    "moved"/"move" -> "mov".  A stem keeps three letters and a vowel; "-eed" is no "-ed"
+    ("speed", "need")."""
     for suffix in _SUFFIXES.get(language, ()):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
-            stem = word[: -len(suffix)]
+        stem = word[: -len(suffix)]
+        if word.endswith(suffix) and len(stem) >= 3 and any(v in stem for v in "aeiouy") and \
+                not (suffix == "ed" and stem.endswith("e")):
             if stem[-1] == stem[-2] and stem[-1] not in "lsz" and stem[-1] not in "aeiou":
                 stem = stem[:-1]
             return stem
@@ -274,13 +290,18 @@ def _negations(toks: Iterable[str]) -> list[str]:
     return sorted(t for t in toks if t in _NEGATIONS)
 
 
+_GAP_WORDS = 6
+
+
 @lru_cache(maxsize=4096)
-def _compile(phrase: str) -> tuple[tuple[str, ...] | None, ...]:
-    """A phrase as literal segments (token tuples) and slots (None)."""
-    parts: list[tuple[str, ...] | None] = []
-    for chunk in re.split(r"(\*)", phrase):
+def _compile(phrase: str) -> tuple[Any, ...]:
+    """A phrase as literal segments (token tuples), slots (None) and gaps (Ellipsis)."""
+    parts: list[Any] = []
+    for chunk in re.split(r"(\*|\.\.\.|…)", phrase):
         if chunk == "*":
             parts.append(None)
+        elif chunk in ("...", "…"):
+            parts.append(...)
         elif tokens(chunk):
             parts.append(tokens(chunk))
     return tuple(parts)
@@ -288,12 +309,13 @@ def _compile(phrase: str) -> tuple[tuple[str, ...] | None, ...]:
 
 def _tokens_agree(found: str, wanted: str) -> bool:
     """Word-level check behind a fuzzy match: short words may only differ by an ending
-    ("met"/"mets"); longer ones must still look alike ("if" never stands for "so")."""
+    ("met"/"mets"); longer ones must still look alike ("if" never stands for "so") and start
+    alike, since a prefix changes the meaning ("appelle"/"rappelle", "able"/"unable")."""
     if found == wanted:
         return True
     if min(len(found), len(wanted)) <= 3:
         return found.startswith(wanted) or wanted.startswith(found)
-    return fuzz.ratio(found, wanted) >= 70
+    return found[0] == wanted[0] and fuzz.ratio(found, wanted) >= 70
 
 
 def _window_score(window: Sequence[str], seg: tuple[str, ...]) -> float:
@@ -350,6 +372,14 @@ def _match_from(toks: Sequence[str], i: int, parts, language: str, floor: float
     if not parts:
         return i, 100.0
     head, rest = parts[0], parts[1:]
+    if head is ...:
+        for size in range(_GAP_WORDS + 1):
+            if i + size > len(toks) or _negations(toks[i:i + size]):
+                break                 # "ik bel u niet terug" is no call-back
+            found = _match_from(toks, i + size, rest, language, floor)
+            if found:
+                return found
+        return None
     if head is None:
         for size in (1, 2):
             if i + size <= len(toks) and _slot_ok(toks[i:i + size], language):
@@ -372,12 +402,17 @@ def find_phrase(toks: Sequence[str], phrase: str, *, language: str = "",
     `threshold` raises (never lowers) the length-based default threshold.
     """
     parts = _compile(phrase)
-    literal = [p for p in parts if p]
+    literal = [p for p in parts if isinstance(p, tuple)]
     if not literal:
         return None
-    # Cheap prefilter: the longest literal segment must appear roughly somewhere (fillers aside).
-    text = " ".join(t for t in toks if t not in _FILLERS_INSIDE)
+    if language == "nl" and len(parts) == 1 and len(parts[0]) == 1:
+        compound = _compound_head(toks, parts[0][0])
+        if compound is not None:
+            return Match(phrase, compound, compound + 1, 95.0)
+    # Cheap prefilter: the longest literal segment must appear roughly somewhere (fillers aside,
+    # unless the phrase itself holds them: "donc", "so" are phrases of their own).
     seg = max(literal, key=lambda p: len(" ".join(p)))
+    text = " ".join(t for t in toks if t not in _FILLERS_INSIDE or t in seg)
     longest = " ".join(t for t in seg if t not in _FILLERS_INSIDE) or " ".join(seg)
     if fuzz.partial_ratio(longest, text or " ".join(toks)) < _threshold(len(longest)) - 10:
         return None
@@ -391,6 +426,18 @@ def find_phrase(toks: Sequence[str], phrase: str, *, language: str = "",
     return best
 
 
+def _compound_head(toks: Sequence[str], word: str) -> int | None:
+    """Position of a Dutch compound ending in `word` ("facturatiedienst" for "dienst",
+    "reisverzekering" for "verzekering"): Dutch writes compounds as one word, with the head
+    last.  Short words are left out ("dag" is no head of "vandaag")."""
+    if len(word) < 5:
+        return None
+    for i, tok in enumerate(toks):
+        if len(tok) >= len(word) + 3 and tok.endswith(word):
+            return i
+    return None
+
+
 def find_any(toks: Sequence[str], candidates: Iterable[str], *, language: str = "",
              threshold: float = 0.0) -> tuple[Match, ...]:
     """Every candidate phrase that matches, best score first."""
@@ -400,4 +447,4 @@ def find_any(toks: Sequence[str], candidates: Iterable[str], *, language: str = 
 
 __all__ = ["LANGUAGES", "Match", "content_keys", "digit_runs", "find_any", "find_phrase", "fold",
            "is_function_word", "is_stop_word", "languages_for", "lexicon", "nlp", "number_words",
-           "phrases", "tokens"]
+           "phrases", "strip_tags", "tokens"]

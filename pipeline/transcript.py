@@ -72,6 +72,18 @@ class Gap(Span):
 
 
 @dataclass(frozen=True)
+class Overlap(Span):
+    """Both parties speaking at once: `by` started while `over` was talking.
+
+    Measured from voice activity on stereo recordings; `let_finish`-style checks read
+    `Transcript.interruptions()`, the agent starting over the customer for long enough.
+    """
+
+    by: str = ""
+    over: str = ""
+
+
+@dataclass(frozen=True)
 class Transcript:
     turns: tuple[Turn, ...]
     language: str = "fr"
@@ -81,6 +93,14 @@ class Transcript:
     # How the agent/customer roles were decided (e.g. "content: greets with organisation").
     role_basis: str = ""
     channels: int = 1
+    # Stretches where both speak at once (stereo only: a mono mix cannot tell them apart).
+    overlaps: tuple[Overlap, ...] = ()
+
+    def interruptions(self, *, by: str = AGENT, over: str = CUSTOMER,
+                      min_s: float = 1.0) -> tuple[Overlap, ...]:
+        """Overlaps where `by` started over `over` and both spoke for at least `min_s`."""
+        return tuple(o for o in self.overlaps
+                     if o.by == by and o.over == over and o.duration >= min_s - 1e-6)
 
     def by(self, speaker: str) -> tuple[tuple[int, Turn], ...]:
         """(index, turn) pairs of one speaker, in time order."""
@@ -144,6 +164,12 @@ def _from_json(text: str, name: str, min_gap_s: float) -> Transcript:
         raise TranscriptError(f"{name}: expected {{\"turns\": [{{speaker, start, end, text}}]}} "
                               f"({type(exc).__name__}: {exc})") from exc
     turns = tuple(sorted(turns, key=lambda t: (t.start, t.end)))
+    try:
+        overlaps = tuple(Overlap(float(o["start"]), float(o["end"]), by=str(o["by"]),
+                                 over=str(o["over"])) for o in data.get("overlaps", ()))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise TranscriptError(f"{name}: expected overlaps as [{{start, end, by, over}}] "
+                              f"({type(exc).__name__}: {exc})") from exc
     if "gaps" in data:
         gaps = tuple(Gap(float(g["start"]), float(g["end"])) for g in data["gaps"])
     else:
@@ -154,6 +180,7 @@ def _from_json(text: str, name: str, min_gap_s: float) -> Transcript:
         duration_s=float(data.get("duration_s") or max((t.end for t in turns), default=0.0)),
         gaps=gaps,
         channels=int(data.get("channels", 1)),
+        overlaps=overlaps,
     )
 
 
@@ -195,6 +222,11 @@ def _role_of(tag: str) -> str:
     return _TAG_ROLES.get(tag.strip().lower(), tag.strip())
 
 
+def role_of_tag(tag: str) -> str:
+    """The role a speaker tag names ("CSR" -> agent), or the tag itself if it names none."""
+    return _role_of(tag)
+
+
 def _guess_language(turns: Iterable[Turn]) -> str:
     """Cheap stop-word vote, only for transcripts that do not state their language."""
     words = re.findall(r"[a-zà-ÿ']+", " ".join(t.text for t in turns).lower())
@@ -224,7 +256,9 @@ def to_json_dict(transcript: Transcript, *, with_words: bool = True) -> dict:
         turns.append(row)
     return {"language": transcript.language, "duration_s": round(transcript.duration_s, 3),
             "channels": transcript.channels, "turns": turns,
-            "gaps": [{"start": g.start, "end": g.end} for g in transcript.gaps]}
+            "gaps": [{"start": g.start, "end": g.end} for g in transcript.gaps],
+            "overlaps": [{"start": o.start, "end": o.end, "by": o.by, "over": o.over}
+                         for o in transcript.overlaps]}
 
 
 def _stamp(seconds: float, sep: str) -> str:
@@ -257,9 +291,12 @@ def to_rttm(transcript: Transcript, call_id: str) -> str:
 def with_speakers(transcript: Transcript, mapping: dict[str, str], basis: str) -> Transcript:
     """The same transcript with speaker labels renamed (e.g. 'spk1' -> 'agent')."""
     turns = tuple(replace(t, speaker=mapping.get(t.speaker, t.speaker)) for t in transcript.turns)
-    return replace(transcript, turns=turns, role_basis=basis)
+    overlaps = tuple(replace(o, by=mapping.get(o.by, o.by), over=mapping.get(o.over, o.over))
+                     for o in transcript.overlaps)
+    return replace(transcript, turns=turns, role_basis=basis, overlaps=overlaps)
 
 
-__all__ = ["AGENT", "CUSTOMER", "ROLES", "Word", "Turn", "Span", "Gap", "Transcript",
+__all__ = ["AGENT", "CUSTOMER", "ROLES", "Word", "Turn", "Span", "Gap", "Overlap", "Transcript",
+           "role_of_tag",
            "gaps_from_turns", "load_transcript", "to_json_dict", "to_srt", "to_vtt", "to_rttm",
            "with_speakers"]

@@ -55,3 +55,49 @@ def test_short_gaps_are_not_silences():
     acts = detect_activity((signal,), SR)
     assert find_gaps(acts, min_gap_s=2.0) == ()
     assert len(find_gaps(acts, min_gap_s=1.0)) == 1
+
+
+def test_agent_starting_over_the_customer_is_an_overlap_credited_to_the_agent():
+    from dataclasses import replace
+
+    from pipeline.activity import find_overlaps
+    from pipeline.transcript import Transcript, with_speakers
+
+    leak = 0.03
+    customer = burst(4.0, seed=2, tilt=0.8)
+    agent = burst(3.0, seed=1)
+    # Customer talks 1.0–5.0; the agent starts at 3.5, 1.5 s before the customer stops.
+    # A short "oui" from the customer at 7.0, over the agent, is an overlap but no interruption.
+    oui = burst(0.35, seed=5, tilt=0.8)
+    ch0 = timeline([(3.5, agent), (1.0, leak * customer), (7.0, leak * oui)], 9.0, seed=3)
+    ch1 = timeline([(1.0, customer), (3.5, leak * agent), (7.0, oui)], 9.0, seed=4)
+    a0, a1 = detect_activity((ch0, ch1), SR)
+    overlaps = find_overlaps((a0, a1), ("ch0", "ch1"))
+    first = overlaps[0]
+    assert (first.by, first.over) == ("ch0", "ch1")
+    assert first.start == pytest.approx(3.5, abs=0.1) and first.end == pytest.approx(5.0, abs=0.15)
+    t = with_speakers(Transcript(turns=(), overlaps=overlaps), {"ch0": "agent", "ch1": "customer"},
+                      "test")
+    (interruption,) = t.interruptions()
+    assert interruption.duration >= 1.0 and interruption.by == "agent"
+    assert not t.interruptions(by="customer", over="agent")
+    assert replace(t, overlaps=()).interruptions() == ()
+
+
+def test_no_overlaps_on_mono():
+    from pipeline.activity import find_overlaps
+
+    (act,) = detect_activity((timeline([(0.5, burst(2.0, seed=1))], 4.0),), SR)
+    assert find_overlaps((act,), ("spk0",)) == ()
+
+
+def test_overlaps_survive_the_json_transcript(tmp_path):
+    import json
+
+    from pipeline.transcript import (Overlap, Transcript, Turn, load_transcript, to_json_dict)
+
+    t = Transcript(turns=(Turn("agent", 0.0, 3.0, "Bonjour"), Turn("customer", 2.0, 4.0, "Oui")),
+                   overlaps=(Overlap(2.0, 3.0, by="customer", over="agent"),))
+    path = tmp_path / "call.json"
+    path.write_text(json.dumps(to_json_dict(t)), encoding="utf-8")
+    assert load_transcript(path).overlaps == t.overlaps

@@ -42,3 +42,56 @@ def test_fallback_to_first_speaker_when_content_is_silent():
 def test_transcript_with_roles_is_kept():
     t = Transcript(turns=(Turn("customer", 0, 1, "Bonjour"), Turn("agent", 1, 2, "Bonjour")))
     assert decide_roles(t).mapping == {}
+
+
+def _turns(lines, language="en"):
+    return Transcript(turns=tuple(Turn(who, i * 3.0, i * 3.0 + 2.5, text)
+                                  for i, (who, text) in enumerate(lines)), language=language)
+
+
+def test_a_two_party_call_always_has_a_customer():
+    # Measured on Callytics Call02: the customer's "Hello Emily" and "thank you" made both
+    # speakers score as agents and both were labelled agent.
+    t = _turns([
+        ("spk1", "Hi there! You've reached Callytics Support, and this is Emily speaking."),
+        ("spk0", "Hello, Emily. I recently upgraded to your premium subscription."),
+        ("spk1", "Could you share your account email or username so I can check?"),
+        ("spk0", "Sure, my email is bunyamin at gmail dot com."),
+        ("spk1", "You're welcome. Is there anything else I can help you with?"),
+        ("spk0", "That's all. Thanks again! Have a good day, goodbye."),
+    ])
+    decision = decide_roles(t)
+    assert decision.mapping == {"spk1": "agent", "spk0": "customer"}
+    assert decision.confidence >= 0.5
+
+
+def test_a_customer_naming_the_agent_does_not_tie_with_the_agent():
+    t = _turns([
+        ("spk1", "Hello and welcome to Callytics! My name is Emily. How may I assist you?"),
+        ("spk0", "Hi Emily. I've been having trouble receiving notification emails."),
+        ("spk1", "You're welcome. Thanks for contacting Callytics. Let me know if there's "
+                 "anything else I can do for you today."),
+        ("spk0", "Nope, that's everything. Have a good day, Emily."),
+    ])
+    decision = decide_roles(t)
+    assert decision.mapping == {"spk1": "agent", "spk0": "customer"}
+    assert decision.basis.startswith("content")
+
+
+def test_colleague_after_a_transfer_is_agent_side():
+    t = _call("spk0", "spk1")
+    lines = [(turn.speaker, turn.text) for turn in t.turns[:4]] + [
+        ("spk0", "Je vous transfère à un collègue du service technique, ne quittez pas."),
+        ("spk2", "Bonjour madame, Marc du service technique, je reprends votre dossier."),
+        ("spk1", "Oui, bonjour."),
+        ("spk2", "Avez-vous d'autres questions ? Bonne journée, au revoir."),
+    ]
+    decision = decide_roles(_turns(lines, "fr"))
+    assert decision.mapping == {"spk0": "agent", "spk1": "customer", "spk2": "agent"}
+
+
+def test_second_voice_on_the_agent_channel_is_agent_side():
+    t = _turns([("ch0", "Good morning, Harbour Bank, Tom speaking."), ("ch1", "Hello."),
+                ("ch0.1", "Hello, this is Rachel from the returns team.")])
+    assert decide_roles(t, agent_label="ch0").mapping == {"ch0": "agent", "ch1": "customer",
+                                                          "ch0.1": "agent"}

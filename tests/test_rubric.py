@@ -75,7 +75,8 @@ def test_unknown_detector_lists_valid_ones(tmp_path):
     data["criteria"][1]["detector"] = "identity"
     message = _error(tmp_path, data)
     assert "criterion 'identity_check'" in message and "unknown detector 'identity'" in message
-    assert "valid detectors: closing, greeting, identity_check" in message
+    assert "valid detectors: call_purpose, callback, calm_customer, clarification, closing" \
+        in message
 
 
 def test_unknown_param_lists_valid_ones(tmp_path):
@@ -144,7 +145,7 @@ def test_bad_template_is_reported(tmp_path):
 def test_bad_yaml_and_missing_files(tmp_path):
     path = tmp_path / "broken.yaml"
     path.write_text("id: x\ncriteria: [\n", encoding="utf-8")
-    with pytest.raises(RubricError, match=r"broken.yaml: not valid YAML at line \d+"):
+    with pytest.raises(RubricError, match=r"broken.yaml:\d+: not valid YAML"):
         load_rubric(path)
     with pytest.raises(RubricError, match="unknown rubric 'nope'; available rubrics: .*core"):
         load_rubric("nope")

@@ -87,7 +87,7 @@ def test_feedback_template_fills_quote_and_facts_and_blanks_unknown_names():
     ev = Evidence(0, 1, "agent", "x" * 300, "rebuttal")
     det = Detection("met", (ev,), {"objections": 2, "rebuttals": 1})
     text = render_feedback("{objections}/{rebuttals} «{quote}» {nothing}", det)
-    assert text.startswith("2/1 «xxx") and text.endswith("…» ")
+    assert text.startswith("2/1 «xxx") and text.endswith("…»")
     assert render_feedback("{quote}", Detection("met")) == ""
 
 
@@ -109,3 +109,66 @@ def test_scores_dutch_and_english_calls(language):
     }[language]
     card = score_transcript(call(*lines, language=language), load_rubric("core"))
     assert card.verdict == "OK", [(c.id, c.status) for c in card.criteria]
+
+
+def test_feedback_quotes_the_customer_and_drops_empty_quotes():
+    det = Detection("not_met", (Evidence(0, 2, "customer", "ma box ne marche plus", "request"),
+                                Evidence(3, 4, "agent", "[noise] d'accord", "agent reply")))
+    text = render_feedback("Le client a dit « {customer_quote} » ; vous : « {quote} ».", det)
+    assert text == "Le client a dit « ma box ne marche plus » ; vous : « d'accord »."
+    # No agent words: the customer's are never passed off as the trainee's.
+    only_customer = Detection("not_met", (Evidence(0, 2, "customer", "allô ?", "x"),))
+    assert render_feedback("Pas d'ouverture (« {quote} »). Ouvrez par « Bonjour ».",
+                           only_customer) == "Pas d'ouverture. Ouvrez par « Bonjour »."
+    assert render_feedback('No opening ("{quote}"), say hello.', Detection("met")) == \
+        "No opening, say hello."
+
+
+def test_feedback_quotes_what_shows_the_verdict():
+    found = Evidence(10, 11, "agent", "Au revoir.", "farewell")
+    window = Evidence(2, 11, "agent", "Long stretch of the last turns. Au revoir.",
+                      "agent's last turns")
+    assert render_feedback("{quote}", Detection("partial", (window, found))) == "Au revoir."
+    pushed = Evidence(8, 9, "agent", "Signez maintenant !", "rebuttal (beyond the limit)")
+    first = Evidence(2, 3, "agent", "C'est gratuit.", "rebuttal")
+    assert render_feedback("{quote}", Detection("not_met", (first, pushed))) == \
+        "Signez maintenant !"
+    assert render_feedback("{quote}", Detection("met", (first, pushed))) == "C'est gratuit."
+
+
+BAD_OUTBOUND = call(
+    ("C", "Allô ?"), ("A", "Bonjour madame, Julie de la société Énergie Plus."),
+    ("C", "Oui ?"), ("A", "Vous êtes bien madame Durand ?"), ("C", "Oui."),
+    ("A", "Très bien. Merci, bonne journée, au revoir."))
+
+
+def test_outbound_rubric_fails_a_call_that_never_says_why():
+    card = score_transcript(BAD_OUTBOUND, load_rubric("opcl-outbound"))
+    statuses = {c.id: c.status for c in card.criteria}
+    assert statuses["call_purpose"] == "not_met" and statuses["greeting"] == "met"
+    assert statuses["objections"] == "not_applicable"
+    assert card.verdict == "NOK"                 # call_purpose is critical there
+    purpose = next(c for c in card.criteria if c.id == "call_purpose")
+    assert purpose.competences == ("02.01",) and "Je vous appelle au sujet de" in purpose.feedback
+
+
+@pytest.mark.parametrize("rubric_id", ["opcl-inbound", "cc0213", "hd0214"])
+def test_standard_rubrics_score_a_good_call_ok_with_evidence(rubric_id):
+    card = score_transcript(GOOD_FR, load_rubric(rubric_id))
+    assert card.verdict == "OK", [(c.id, c.status) for c in card.criteria]
+    for c in card.criteria:
+        assert c.feedback and "{" not in c.feedback, c.id
+        if c.status != "not_applicable":
+            assert c.evidence, c.id
+    # not_applicable criteria leave the denominator: the score is over what applied.
+    applicable = [c for c in card.criteria if c.status != "not_applicable"]
+    assert card.score == weighted_score(tuple(applicable))
+
+
+def test_feedback_follows_the_report_language_for_every_rubric():
+    for rubric_id in ("opcl-inbound", "opcl-outbound", "cc0213", "hd0214"):
+        nl = score_transcript(GOOD_FR, load_rubric(rubric_id), report_language="nl")
+        en = score_transcript(GOOD_FR, load_rubric(rubric_id), report_language="en")
+        rubric = load_rubric(rubric_id)
+        for c_nl, c_en, spec in zip(nl.criteria, en.criteria, rubric.criteria):
+            assert c_nl.title == spec.title.nl and c_en.title == spec.title.en

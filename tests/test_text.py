@@ -99,3 +99,57 @@ def test_lexicons_load_for_every_language_with_the_same_sections():
 def test_unknown_language_uses_all_lexicons_and_extras_extend():
     merged = phrases("xx", "closing", "farewell", ("salut les amis",))
     assert {"au revoir", "tot ziens", "goodbye", "salut les amis"} <= set(merged)
+
+
+def test_a_filler_word_can_be_a_phrase_of_its_own():
+    from pipeline.text import find_phrase, tokens
+    assert find_phrase(tokens("votre plafond est donc relevé"), "donc") is not None
+    assert find_phrase(tokens("so an engineer comes on thursday"), "so") is not None
+
+
+def test_a_different_first_letter_is_a_different_word():
+    from pipeline.text import find_phrase, tokens
+    # "appeler" is not "rappeler": a prefix changes the meaning, however close the letters.
+    assert find_phrase(tokens("je vous appelle car votre adresse"), "je vous rappelle") is None
+    assert find_phrase(tokens("je vous rappele demain"), "je vous rappelle") is not None
+    assert find_phrase(tokens("i am unable to pay"), "i am able to") is None
+
+
+def test_dutch_compounds_match_their_head_word():
+    from pipeline.text import find_phrase, tokens
+    match = find_phrase(tokens("ik verbind u door met de facturatiedienst"), "dienst",
+                        language="nl")
+    assert match is not None and (match.start, match.end) == (6, 7)
+    assert find_phrase(tokens("tot vandaag"), "dag", language="nl") is None
+    assert find_phrase(tokens("met de facturatiedienst"), "dienst", language="fr") is None
+
+
+def test_a_gap_bridges_a_separable_verb_but_not_a_negation():
+    from pipeline.text import find_phrase, tokens
+    phrase = "ik bel u ... terug"
+    assert find_phrase(tokens("ik bel u morgen om tien uur terug"), phrase, language="nl")
+    assert find_phrase(tokens("ik bel u terug"), phrase, language="nl")
+    assert find_phrase(tokens("ik bel u zeker niet terug"), phrase, language="nl") is None
+    assert find_phrase(tokens("ik bel u een van de komende weken misschien ooit terug"), phrase,
+                       language="nl") is None        # more than six words apart
+
+
+def test_call_centre_words_are_content_even_where_spacy_calls_them_stop_words():
+    from pipeline.text import content_keys
+    keys = content_keys("what is your last name and the amount", "en")
+    assert keys == content_keys("last names amounts", "en") and len(keys) == 3
+    assert content_keys("moved", "en") == content_keys("move", "en")
+
+
+def test_the_three_lexicons_have_the_same_lists_of_text():
+    # YAML reads a bare yes/no/on/off as a boolean: every entry must stay text.
+    from pipeline.text import LANGUAGES, lexicon
+    shapes = {}
+    for language in LANGUAGES:
+        lex = lexicon(language)
+        shapes[language] = {(section, key) for section, lists in lex.items() for key in lists}
+        for section, lists in lex.items():
+            for key, entries in lists.items():
+                assert entries and all(isinstance(e, str) and e.strip() for e in entries), \
+                    (language, section, key)
+    assert shapes["fr"] == shapes["nl"] == shapes["en"]

@@ -10,7 +10,9 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Callable, Mapping
 
-from pipeline.detectors import closing, greeting, identity_check, objections, reformulation, silence
+from pipeline.detectors import (call_purpose, callback, calm_customer, clarification, closing,
+                                greeting, identity_check, let_finish, objections, reformulation,
+                                short_sentences, silence, transfer, upsell)
 from pipeline.errors import RubricError
 from pipeline.evidence import Detection
 from pipeline.transcript import Transcript
@@ -29,6 +31,15 @@ DETECTORS: Mapping[str, DetectorSpec] = MappingProxyType({
     "objections": DetectorSpec(objections.detect, objections.Params),
     "closing": DetectorSpec(closing.detect, closing.Params),
     "silence": DetectorSpec(silence.detect, silence.Params),
+    # Beyond the five (behaviours.md): each a criterion where its standard asks for it.
+    "clarification": DetectorSpec(clarification.detect, clarification.Params),
+    "let_finish": DetectorSpec(let_finish.detect, let_finish.Params),
+    "call_purpose": DetectorSpec(call_purpose.detect, call_purpose.Params),
+    "transfer": DetectorSpec(transfer.detect, transfer.Params),
+    "callback": DetectorSpec(callback.detect, callback.Params),
+    "upsell": DetectorSpec(upsell.detect, upsell.Params),
+    "short_sentences": DetectorSpec(short_sentences.detect, short_sentences.Params),
+    "calm_customer": DetectorSpec(calm_customer.detect, calm_customer.Params),
 })
 
 

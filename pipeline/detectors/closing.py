@@ -1,17 +1,23 @@
 """closing — the agent closes the call (recap, offer of further help, thanks, farewell).
 
 Looked for in the agent's last turns: at most `last_turns` agent blocks (consecutive agent
-turns), within `window_s` seconds before the agent's last words.  Met: two or more of the four parts; partial: one;
-not met: none (only the customer says goodbye, or the call stops).
+turns), within `window_s` seconds before the agent's last words.  Met: two or more of the four
+parts; partial: one; not met: none (only the customer says goodbye, or the call stops).
+
+A recap is a recap phrase, or a statement with a connective ("donc", "so", "dus") repeating
+what was said earlier in the call; a bare "donc vous" is no recap.  Thanks for the call count
+anywhere in the last turns, but a bare "merci" only in the agent's final words: earlier it
+thanks the customer for a datum.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pipeline.detectors._common import (agent_blocks, block_evidence, blocks, dedupe, found, join,
-                                        match_evidence, sentences)
+from pipeline.detectors._common import (Block, agent_blocks, block_evidence, blocks, dedupe, found,
+                                        join, match_evidence, statements)
 from pipeline.evidence import Detection
+from pipeline.text import Match, content_keys
 from pipeline.transcript import AGENT, CUSTOMER, Transcript
 
 PARTS = ("recap", "further_help", "thanks", "farewell")
@@ -22,6 +28,8 @@ class Params:
     last_turns: int = 4
     window_s: float = 45.0
     min_parts: int = 2                # parts needed for "met"
+    final_blocks: int = 2             # a bare "merci"/"thanks" closes only in these last blocks
+    min_recap_shared: int = 2         # content words a "donc"/"so" sentence repeats from the call
     extra_recap: tuple[str, ...] = ()
     extra_further_help: tuple[str, ...] = ()
     extra_thanks: tuple[str, ...] = ()
@@ -43,14 +51,18 @@ def detect(transcript: Transcript, params: Params = Params()) -> Detection:
     extras = {"recap": params.extra_recap, "further_help": params.extra_further_help,
               "thanks": params.extra_thanks, "farewell": params.extra_farewell}
 
+    lang = transcript.language
+    final = join(transcript, [i for b in agent_blocks(transcript)[-params.final_blocks:]
+                              for i in b.indices if i in tail] or [agent_turns[-1][0]])
     evidence = []
     facts: dict[str, int] = {}
     for part in PARTS:
-        # A recap states what was agreed; "donc, vous voulez … ?" asks, it does not confirm.
-        units = ([u for u in sentences(transcript, closing) if not u.is_question]
-                 if part == "recap" else [closing])
-        hit = next(((u, m) for u in units
-                    if (m := found(u, transcript.language, "closing", part, extras[part]))), None)
+        if part == "recap":
+            hit = _recap(transcript, closing, params)
+        else:
+            hit = _part(closing, lang, part, extras[part])
+            if hit is None and part == "thanks":
+                hit = _part(final, lang, "thanks_bare")
         facts[part] = int(hit is not None)
         if hit:
             evidence.append(match_evidence(transcript, hit[0], hit[1], part.replace("_", " ")))
@@ -63,13 +75,44 @@ def detect(transcript: Transcript, params: Params = Params()) -> Detection:
         evidence.append(block_evidence(transcript, closing, "agent's last turns"))
         return Detection("partial", dedupe(evidence), facts, f"closing with only {names}")
 
-    evidence.append(block_evidence(transcript, closing, "agent's last turns (no closing)"))
+    evidence.append(block_evidence(transcript, final, "agent's last words (no closing)"))
     note = "the agent does not close the call"
     customer_bye = _customer_farewell(transcript)
     if customer_bye is not None:
         evidence.append(customer_bye)
         note += "; only the customer says goodbye"
     return Detection("not_met", dedupe(evidence), facts, note)
+
+
+def _part(block: Block, lang: str, part: str, extra=()) -> tuple[Block, Match] | None:
+    match = found(block, lang, "closing", part, extra)
+    return (block, match) if match is not None else None
+
+
+def _recap(transcript: Transcript, closing: Block, params: Params
+           ) -> tuple[Block, Match] | None:
+    """A sentence of the closing that confirms what was agreed.
+
+    Either a recap phrase ("je récapitule", "as agreed"), or a statement with a connective
+    ("donc", "so", "dus") that repeats content words said earlier in the call: "Votre plafond
+    est donc relevé jusqu'au 30 juin" after the new ceiling was set.  Questions are left out:
+    "Donc, vous voulez … ?" checks understanding, it does not confirm an agreement.
+    """
+    lang = transcript.language
+    for unit in statements(transcript, closing, lang):
+        if unit.text.rstrip().endswith("?"):
+            continue
+        match = found(unit, lang, "closing", "recap", params.extra_recap)
+        if match is not None:
+            return unit, match
+        connective = found(unit, lang, "closing", "recap_connectives")
+        if connective is None:
+            continue
+        before = " ".join(t.text for t in transcript.turns[:min(unit.indices)])
+        repeated = content_keys(unit.text, lang) & content_keys(before, lang)
+        if len(repeated) >= params.min_recap_shared:
+            return unit, connective
+    return None
 
 
 def _customer_farewell(transcript: Transcript):

@@ -1,7 +1,8 @@
 """identity_check — the agent asks for, or explicitly confirms, an identifying datum.
 
 Data: customer/contract/account number, full name, date of birth, address or postcode, phone,
-e-mail.  "What can I do for you?" is not one.  A request is an agent block naming a datum with
+e-mail, of the customer: "what is the company address?" (a payee's) is not one.  "What can I
+do for you?" is not one either.  A request is an agent block naming a datum with
 a request cue (or a question mark, or a customer answer that reads like data right after).
 A confirmation is an agent block right after the customer gave data that reads a number back
 or uses a confirmation phrase.
@@ -12,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pipeline.detectors._common import (Block, block_evidence, blocks, dedupe, found,
-                                        match_evidence, sentences)
+                                        match_evidence, question_spans, search, sentences)
 from pipeline.evidence import Detection, Evidence
 from pipeline.text import Match, digit_runs, find_any, phrases
 from pipeline.transcript import AGENT, CUSTOMER, Transcript
@@ -32,18 +33,19 @@ def detect(transcript: Transcript, params: Params = Params()) -> Detection:
     all_blocks = blocks(transcript)
     evidence: list[Evidence] = []
     requests = confirmations = 0
+    elsewhere = False                 # the agent's last datum question was about a third party
     for pos, block in enumerate(all_blocks):
         if block.speaker != AGENT:
             continue
         answer = _next(all_blocks, pos, CUSTOMER)
         before = _previous(all_blocks, pos, CUSTOMER)
-        request = _request(transcript, block, answer, lang, params)
+        request, elsewhere = _request(transcript, block, answer, lang, params, elsewhere)
         if request is not None:
             requests += 1
             evidence.append(request)
             if answer is not None:
                 evidence.append(block_evidence(transcript, answer, "customer answer"))
-        elif before is not None and _gives_data(before, lang, params) and \
+        elif before is not None and not elsewhere and _gives_data(before, lang, params) and \
                 _confirms(block, before, lang, params):
             confirmations += 1
             evidence.append(block_evidence(transcript, before, "customer data"))
@@ -67,17 +69,34 @@ def _previous(all_blocks, pos: int, speaker: str) -> Block | None:
 
 
 def _request(transcript: Transcript, block: Block, answer: Block | None, lang: str,
-             params: Params) -> Evidence | None:
-    """Evidence of a sentence naming a datum and asking for it (or answered with data)."""
+             params: Params, elsewhere: bool) -> tuple[Evidence | None, bool]:
+    """Evidence of a sentence naming a datum and asking for it (or answered with data), and
+    whether the datum talk is now about a third party.
+
+    "What is the company address?" asks for the payee's data, not the customer's; a follow-up
+    with no possessive ("can you repeat that zip code?") stays on that third party, while
+    "your …" comes back to the customer.
+    """
     for unit in sentences(transcript, block):
         # "je parle bien à madame X ?", "am I speaking with ...": a check on its own.
         check = found(unit, lang, "identity", "check")
         if check is not None:
-            return match_evidence(transcript, unit, check, "identity request")
+            return match_evidence(transcript, unit, check, "identity request"), False
+        if found(unit, lang, "identity", "third_party") is not None and \
+                (question_spans(unit, lang) or _asks(unit, lang, params)):
+            elsewhere = True          # "what is the company's name / address?"
+            continue
         datum = found(unit, lang, "identity", "datum", params.extra_data)
-        if datum and (_asks(unit, lang, params, near=datum) or _gives_data(answer, lang, params)):
-            return match_evidence(transcript, unit, datum, "identity request")
-    return None
+        if datum is None:
+            continue
+        own = any(datum.start - 3 <= m.start < datum.end
+                  for m in search(unit, lang, "identity", "own"))
+        if elsewhere and not own:
+            continue
+        elsewhere = False
+        if _asks(unit, lang, params, near=datum) or _gives_data(answer, lang, params):
+            return match_evidence(transcript, unit, datum, "identity request"), False
+    return None, elsewhere
 
 
 def _asks(block: Block, lang: str, params: Params, near: Match | None = None) -> bool:
@@ -112,7 +131,10 @@ def _examined(transcript: Transcript, all_blocks, lang: str, params: Params
               ) -> tuple[Evidence, ...]:
     """For a not-met verdict: the agent's questions (they asked, but not for identity)."""
     agent = [b for b in all_blocks if b.speaker == AGENT]
-    questions = [b for b in agent if _asks(b, lang, params)][:3]
+    # The opening's "how can I help?" is not a question about the customer's request.
+    asked = [b for b in agent[1:] if _asks(b, lang, params)] or \
+        [b for b in agent[:1] if _asks(b, lang, params)]
+    questions = asked[:3]
     chosen = questions or agent[:2]
     label = "agent question (no identifying datum)" if questions else \
         "agent turn examined (no identity check)"

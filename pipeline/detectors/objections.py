@@ -95,7 +95,7 @@ def _objections(all_blocks, lang: str, params: Params) -> tuple[list[_Objection]
     for pos, block in enumerate(all_blocks):
         if block.speaker == AGENT:
             after_objection = bool(objections) and objections[-1].pos == pos - 1
-            offer = found(block, lang, "objections", "offer", params.extra_offers) is not None
+            offer = _offers(block, lang, params)
             offered = offered or offer
             answer = _kind(block, lang, params) if after_objection else ""
             argues = offered and found(block, lang, "objections", "rebuttal",
@@ -114,6 +114,16 @@ def _objections(all_blocks, lang: str, params: Params) -> tuple[list[_Objection]
         elif complaint is not None:
             complaints.append(pos)
     return objections, complaints
+
+
+def _offers(block: Block, lang: str, params: Params) -> bool:
+    """The agent proposes something to buy: a commercial cue, or a proposing verb with a
+    product in the same turn ("je vous propose notre formule", not "je vous conseille de
+    redémarrer votre box": a suggestion resisted is not a sales objection)."""
+    if found(block, lang, "objections", "offer", params.extra_offers) is not None:
+        return True
+    return found(block, lang, "objections", "offer_verbs") is not None and \
+        found(block, lang, "upsell", "product") is not None
 
 
 def _category(block: Block, lang: str, params: Params, *, weak: bool
@@ -137,7 +147,7 @@ def _kind(block: Block, lang: str, params: Params) -> str:
     if found(block, lang, "objections", "concession"):
         return "acknowledgement"
     if found(block, lang, "objections", "rebuttal", params.extra_rebuttals) or \
-            found(block, lang, "objections", "offer", params.extra_offers):
+            _offers(block, lang, params):
         return "rebuttal"
     # A sentence that argues without acknowledging ("Votre carte ne couvre pas l'annulation.")
     # makes the answer a rebuttal even when a "je vous envoie le détail" follows.

@@ -5,19 +5,25 @@ souhaitez", "so what you're saying is") followed by content; a weak marker ("don
 "so your") plus content shared with the customer's last turns (or, as the first answer to the
 request, the need put in other words); or — unmarked — enough shared content words (lemmas,
 stop words removed).  Sentences that ask or give something new (questions, results,
-instructions, new figures) never restate.  A backchannel or an echo of one or two words shares
-too little; the customer restating the agent is never looked at, since only agent blocks are.
+instructions, new figures) never restate; a statement the ASR ran into the next question
+("vous avez besoin d'un plafond plus élevé quelles sont votre nom ?") is judged without it.
+A backchannel or an echo of one or two words shares too little; the customer restating the
+agent is never looked at, since only agent blocks are.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pipeline.detectors._common import Block, block_evidence, blocks, dedupe, found, sentences
+from pipeline.detectors._common import (Block, block_evidence, blocks, dedupe, found, sentences,
+                                        statements)
 from pipeline.evidence import Detection, Evidence
 from pipeline.text import content_keys, number_words
 from pipeline.transcript import AGENT, CUSTOMER, Transcript
 
+
+_NEGATIONS = frozenset("ne n pas jamais plus rien aucun not no never nothing niet geen nooit "
+                       "niets".split())
 
 # Sentences that ask for something new, or give it (a result, an instruction, an agreement).
 _NOT_RESTATING = (("reformulation", "asks_new"), ("reformulation", "gives_new"))
@@ -30,6 +36,8 @@ class Params:
     min_coverage_unmarked: float = 0.25   # ... and this share of the customer's content words
     min_shared_marked: int = 2        # content words shared when a weak marker is present
     min_content_marked: int = 2       # content words after an explicit marker
+    min_shared_mirror: int = 2        # a short account mirrored back to the customer ...
+    min_coverage_mirror: float = 0.6  # ... keeping this share of its content words
     context_blocks: int = 2           # customer blocks looked back at (plus the request)
     extra_markers: tuple[str, ...] = ()
 
@@ -81,11 +89,15 @@ def _kind(transcript: Transcript, block: Block, context: list[Block], lang: str,
     if explicit:
         after = content_keys(" ".join(block.tokens[explicit.end:]), lang)
         if len(after) >= params.min_content_marked or after & theirs:
-            return "marked", block
+            # Quote the sentence that holds the marker, not the agent's whole block.
+            unit = next((u for u in sentences(transcript, block)
+                         if found(u, lang, "reformulation", "markers", params.extra_markers)),
+                        block)
+            return "marked", unit
     # Without an explicit marker, only sentences that restate count: not questions asking for
     # something new, not results or instructions, not new figures (that is an answer).
     heard = {t for b in context for t in b.tokens}
-    restating = [u for u in sentences(transcript, block)
+    restating = [u for u in statements(transcript, block, lang)
                  if not _gives_or_asks_new(u, heard, lang)]
     if not restating:
         return "", None
@@ -107,7 +119,23 @@ def _kind(transcript: Transcript, block: Block, context: list[Block], lang: str,
         longest = max(restating, key=lambda u: len(u.tokens))
         if len(longest.tokens) >= 5:
             return "paraphrase", longest
+    # A mirror of a short account ("mon colis n'est jamais arrivé" -> "votre colis n'est pas
+    # arrivé"): most of what the customer just said, turned to address them, with the same
+    # polarity (an answer reusing the words usually flips it: "votre colis arrive demain").
+    last = context[-1]
+    said = content_keys(last.text, lang)
+    for unit in restating:
+        mirrored = keys[id(unit)] & said
+        if len(mirrored) >= params.min_shared_mirror and len(unit.tokens) >= 4 and \
+                len(mirrored) / len(said) >= params.min_coverage_mirror and \
+                found(unit, lang, "reformulation", "addressee") is not None and \
+                _negated(unit.tokens) == _negated(last.tokens):
+            return "paraphrase", unit
     return "", None
+
+
+def _negated(toks) -> bool:
+    return any(t in _NEGATIONS for t in toks)
 
 
 def _gives_or_asks_new(unit: Block, heard: set[str], lang: str) -> bool:

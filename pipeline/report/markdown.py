@@ -1,58 +1,43 @@
-"""The report as Markdown: the trainee's feedback, with quotes and timestamps."""
+"""The report as Markdown: the trainee's feedback, short, with quotes and timestamps."""
 
 from __future__ import annotations
 
+from pipeline.report.feedback import Point, trainee_feedback
 from pipeline.report.model import QualityReport
-
-_STATUS = {
-    "fr": {"met": "acquis", "partial": "partiel", "not_met": "non acquis",
-           "not_applicable": "sans objet"},
-    "nl": {"met": "behaald", "partial": "gedeeltelijk", "not_met": "niet behaald",
-           "not_applicable": "niet van toepassing"},
-    "en": {"met": "met", "partial": "partial", "not_met": "not met",
-           "not_applicable": "not applicable"},
-}
-_WORDS = {
-    "fr": ("Score", "Verdict", "Silences", "Transcription", "agent", "client"),
-    "nl": ("Score", "Oordeel", "Stiltes", "Transcript", "agent", "klant"),
-    "en": ("Score", "Verdict", "Silences", "Transcript", "agent", "customer"),
-}
+from pipeline.report.wording import clock, page_language, wording
 
 
-def _clock(seconds: float) -> str:
-    minutes, secs = divmod(int(round(seconds)), 60)
-    return f"{minutes}:{secs:02d}"
-
-
-def _quote(text: str) -> str:
-    # Markdown must not interpret a transcript: neutralise the characters that would.
-    return text.replace("\\", "\\\\").replace("`", "'").replace("<", "&lt;").replace(">", "&gt;")
+def _plain(text: str) -> str:
+    # Markdown must not interpret a transcript (quotes reach the feedback sentences too):
+    # neutralise what would become markup, HTML or a link.
+    for char in "\\`*_[]<>#|":
+        text = text.replace(char, "\\" + char)
+    return text
 
 
 def to_markdown(report: QualityReport, *, language: str | None = None) -> str:
-    lang = language or report.transcript.language
-    lang = lang if lang in _STATUS else "en"
-    score_w, verdict_w, silences_w, transcript_w, agent_w, customer_w = _WORDS[lang]
-    who = {"agent": agent_w, "customer": customer_w}
+    """What went well, what to do next time, and where in the call to listen."""
+    words = wording(page_language(language, report.transcript.language))
+    feedback = trainee_feedback(report, words)
     card = report.scorecard
-    lines = [f"# {report.call_id}", "",
-             f"**{score_w}: {card.score:.0f}/100 — {verdict_w}: {card.verdict}**", ""]
-    for c in card.criteria:
-        lines.append(f"## {c.title} — {_STATUS[lang][c.status]}")
-        if c.feedback:
-            lines += ["", c.feedback]
-        for e in c.evidence[:6]:
-            speaker = who.get(e.speaker, e.speaker) or "—"
-            label = f" ({e.label})" if e.label else ""
-            lines.append(f"- [{_clock(e.start)}–{_clock(e.end)}] {speaker}{label}: "
-                         f"“{_quote(e.text)}”")
-        lines.append("")
-    if report.silences:
-        lines.append(f"## {silences_w}")
-        lines += [f"- {_clock(s.start)}–{_clock(s.end)} ({s.end - s.start:.1f} s, {s.kind})"
-                  for s in report.silences]
-        lines.append("")
-    lines.append(f"## {transcript_w}")
-    lines += [f"- [{_clock(t.start)}] **{who.get(t.speaker, t.speaker)}**: {_quote(t.text)}"
-              for t in report.transcript.turns]
+    lines = [f"# {_plain(words.call_of.format(call_id=report.call_id))}", "",
+             f"**{words.score}{words.colon} {card.score:.0f}/100 — {card.verdict}**", "",
+             _plain(feedback.intro), ""]
+    for heading, points in ((words.went_well, feedback.went_well),
+                            (words.next_time, feedback.next_time)):
+        if points:
+            lines += [f"## {heading}", ""]
+            lines += [_item(p, words.status[p.status] if p.status != "met" else "")
+                      for p in points]
+            lines.append("")
+    lines += [f"## {words.criteria}", "",
+              f"| {words.criterion} | {words.status_heading} |", "|---|---|"]
+    lines += [f"| {_plain(c.title)}{' (' + words.critical + ')' if c.critical else ''} "
+              f"| {words.status[c.status]} |" for c in card.criteria]
     return "\n".join(lines) + "\n"
+
+
+def _item(point: Point, status: str) -> str:
+    where = f" [{clock(point.moment.start)}]" if point.moment else ""
+    tag = f" ({status})" if status else ""
+    return f"- **{_plain(point.title)}**{tag}{where} — {_plain(point.text)}"
