@@ -187,3 +187,16 @@ def test_a_colleague_joining_after_a_transfer_is_not_heard_before_it():
     assert labels[4] == labels[6] and len(set(labels)) == 3
     newcomer = labels[4]
     assert all(s.start >= joins - 0.05 for s in segments if s.speaker == newcomer)
+
+
+def test_numpy_clustering_pieces():
+    from pipeline.diarize import _Gmm, _silhouettes, _ward
+
+    rng = np.random.default_rng(0)
+    x = np.concatenate([rng.normal(0, 0.3, (40, 4)), rng.normal(3, 0.3, (30, 4))])
+    labels = _ward(x, 2)
+    assert len(set(labels[:40])) == 1 and len(set(labels[40:])) == 1 and labels[0] != labels[-1]
+    assert _silhouettes(x, labels).min() > 0.6
+    assert abs(_silhouettes(x, np.zeros(70, dtype=int))).max() == 0.0
+    model = _Gmm.fit(x[:40], 4)
+    assert model.score(x[:40]).mean() > model.score(x[40:]).mean() + 20
