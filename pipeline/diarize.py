@@ -293,9 +293,8 @@ def _features(samples: np.ndarray, sample_rate: int, regions: tuple[Region, ...]
     mel = np.maximum(mel, mel.max() - 80.0)
     # c0 is loudness, which says more about the line than the speaker.
     mfcc = (mel @ _DCT.T)[:, 1:]
-    f0, clarity = _pitch(x)
     rms = np.sqrt(np.mean(_frame(x, 400) ** 2, axis=1))
-    n = min(len(mfcc), len(f0), len(rms))
+    n = min(len(mfcc), len(rms))
     speech = _speech_frames(regions, n)
     # The louder half of a phrase is mostly vowels, where the pitch is trustworthy; louder
     # within its own region, not over the call, or the quieter party (measured: the agent of
@@ -307,6 +306,7 @@ def _features(samples: np.ndarray, sample_rate: int, regions: tuple[Region, ...]
         block = rms[:n][_frames(r)]
         if len(block):
             loud[_frames(r)] = block > np.median(block)
+    f0, clarity = _pitch(x, loud)
     log_f0 = np.log(np.clip(f0[:n], 1.0, None))
     steady = np.zeros(n, dtype=bool)
     steady[1:-1] = (np.abs(log_f0[1:-1] - log_f0[:-2]) < 0.04) & \
@@ -338,24 +338,34 @@ def _frame(x: np.ndarray, length: int) -> np.ndarray:
     return np.lib.stride_tricks.sliding_window_view(padded, length)[::_HOP]
 
 
-def _pitch(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _pitch(x: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per frame: F0 in Hz from the autocorrelation peak (60–390 Hz), and that peak's height
-    (0..1, how periodic the frame is).  The autocorrelation finds the period from the
-    harmonics, so it works although the telephone band removed the fundamental of low voices.
+    (0..1, how periodic the frame is); only the `wanted` frames are measured (0 elsewhere).
+    The autocorrelation finds the period from the harmonics, so it works although the
+    telephone band removed the fundamental of low voices.
     """
-    frames = _frame(x, 400)
-    frames = frames - frames.mean(axis=1, keepdims=True)
-    power = np.abs(np.fft.rfft(frames, 1024, axis=1)) ** 2
-    acf = np.fft.irfft(power, 1024, axis=1)[:, :140]
+    f0, clarity = np.zeros(len(wanted)), np.zeros(len(wanted))
+    rows = np.flatnonzero(wanted)
+    if not len(rows):
+        return f0, clarity
+    everything = _frame(x, 400)
+    rows = rows[rows < len(everything)]
+    frames = everything[rows].astype(np.float32)
+    frames -= frames.mean(axis=1, keepdims=True)
+    # 540 = 400 + the longest lag, so the circular autocorrelation is the linear one.
+    power = np.abs(np.fft.rfft(frames, 540, axis=1)) ** 2
+    acf = np.fft.irfft(power, 540, axis=1)[:, :140]
     lo, hi = int(_RATE / 390), int(_RATE / 60)
     norm = acf / np.maximum(acf[:, :1], 1e-12)
     lag = lo + np.argmax(norm[:, lo:hi], axis=1)
-    rows = np.arange(len(lag))
+    at = np.arange(len(lag))
     # Parabolic interpolation: at 8 kHz a lag step is 2.5 % of a 200 Hz period.
-    left, mid, right = norm[rows, lag - 1], norm[rows, lag], norm[rows, lag + 1]
+    left, mid, right = norm[at, lag - 1], norm[at, lag], norm[at, lag + 1]
     bend = left - 2 * mid + right
     shift = np.where(np.abs(bend) > 1e-9, 0.5 * (left - right) / np.where(bend == 0, 1, bend), 0)
-    return _RATE / (lag + np.clip(shift, -0.5, 0.5)), mid
+    f0[rows] = _RATE / (lag + np.clip(shift, -0.5, 0.5))
+    clarity[rows] = mid
+    return f0, clarity
 
 
 def _mel_filters(n_fft: int, n_mels: int, fmin: float, fmax: float) -> np.ndarray:

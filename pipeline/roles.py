@@ -11,6 +11,7 @@ content of their own is agent side.  When content does not separate the speakers
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from pipeline.detectors import get_detector
@@ -112,4 +113,8 @@ def _mapping(labels, agent: str, colleagues: set[str] = frozenset()) -> dict[str
 
 
 def _channel(label: str) -> str:
-    return label.split(".", 1)[0]
+    """The channel a stereo label ("ch0", "ch0.1") speaks on; any other label is its own."""
+    return label.split(".", 1)[0] if _CHANNEL_LABEL.fullmatch(label) else label
+
+
+_CHANNEL_LABEL = re.compile(r"ch\d+(\.\d+)?")

@@ -95,3 +95,12 @@ def test_second_voice_on_the_agent_channel_is_agent_side():
                 ("ch0.1", "Hello, this is Rachel from the returns team.")])
     assert decide_roles(t, agent_label="ch0").mapping == {"ch0": "agent", "ch1": "customer",
                                                           "ch0.1": "agent"}
+
+
+def test_labels_with_a_dot_are_not_channels():
+    t = _turns([("Mr. Smith", "Good morning, Harbour Bank, Tom speaking. How can I help?"),
+                ("Mr. Jones", "Hello, I lost my card."),
+                ("Mr. Smith", "Could you give me your date of birth, please?"),
+                ("Mr. Jones", "The third of July."),
+                ("Mr. Smith", "Anything else I can help with? Goodbye.")])
+    assert decide_roles(t).mapping == {"Mr. Smith": "agent", "Mr. Jones": "customer"}
