@@ -7,6 +7,11 @@ energy detector whose threshold adapts to each recording's own noise floor and s
 catches what Silero drops, and Silero catches quiet speech under the energy threshold.  On
 stereo, a frame far below the other channel is cross-talk (the other party leaking), not a
 turn.
+
+Samples are read a block of `BLOCK_FRAMES` frames at a time (a long recording is spooled on
+disk, see `audio`); only the per-frame levels and probabilities are kept, a few bytes a frame.
+The blocks are Silero's own batches, its state carried across them, so the result is the same
+as over the whole channel at once.
 """
 
 from __future__ import annotations
@@ -17,9 +22,15 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.ndimage import maximum_filter1d
 
+from pipeline.audio import Samples
 from pipeline.transcript import Gap, Overlap, Span
 
 FRAME_S = 0.032  # Silero's window at 16 kHz (512 samples); energy frames use the same grid
+_WINDOW = 512    # samples per Silero window
+_CONTEXT = 64    # samples of the previous window Silero sees with each window
+# faster-whisper's batch (encoder_batch_size): its state passes from batch to batch, so blocks
+# of exactly this many windows reproduce a whole-channel call (5.3 min at 16 kHz).
+BLOCK_FRAMES = 10_000
 
 
 # A stretch of speech on one channel.
@@ -44,21 +55,24 @@ class ActivityOptions:
 class ChannelActivity:
     regions: tuple[Region, ...]
     speech: np.ndarray  # boolean per FRAME_S frame, kept for cross-channel work
+    # Seconds of `speech` that Silero also hears as a voice.  Nearly all of a call's speech,
+    # nearly none of music or tones, which the energy detector takes for speech.
+    voice_s: float = 0.0
 
 
-def detect_activity(channels: tuple[np.ndarray, ...], sample_rate: int,
+def detect_activity(channels: tuple[Samples, ...], sample_rate: int,
                     *, options: ActivityOptions = ActivityOptions()) -> tuple[ChannelActivity, ...]:
     """Speech regions for each channel (float32 samples at `sample_rate`, 16 kHz)."""
     hop = int(round(FRAME_S * sample_rate))
-    levels = [_frame_db(c, hop) for c in channels]
-    n = min(len(level) for level in levels)
-    levels = [level[:n] for level in levels]
+    measured = [_measure(c, hop) for c in channels]
+    n = min(len(level) for level, _ in measured)
+    levels = [level[:n] for level, _ in measured]
     result = []
-    for i, (samples, level) in enumerate(zip(channels, levels)):
+    for i, (level, (_, probs)) in enumerate(zip(levels, measured)):
         # Silero is level-blind: it hears a leak 40 dB down as speech, so its frames must also
         # stand above the channel's own noise floor.
         audible = level > np.percentile(level, 10) + options.audible_db
-        silero = (_silero_probs(samples, n) >= options.silero_threshold) & audible
+        silero = (probs[:n] >= options.silero_threshold) & audible
         speech = _energy_speech(level, options) | silero
         if len(channels) == 2:
             # Leakage pauses when its source pauses, so compare with the other channel's
@@ -66,7 +80,9 @@ def detect_activity(channels: tuple[np.ndarray, ...], sample_rate: int,
             other = maximum_filter1d(levels[1 - i], size=options.crosstalk_window)
             speech &= level >= other - options.crosstalk_db
         speech = _clean(speech, options)
-        result.append(ChannelActivity(regions=_regions(speech), speech=speech))
+        result.append(ChannelActivity(regions=_regions(speech), speech=speech,
+                                      voice_s=round(np.count_nonzero(speech & silero) * FRAME_S,
+                                                    3)))
     return tuple(result)
 
 
@@ -123,6 +139,24 @@ def _run_starts(mask: np.ndarray) -> np.ndarray:
     return np.maximum.accumulate(np.where(change, np.arange(len(mask)), 0))
 
 
+def _measure(samples: Samples, hop: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per frame of one channel: level (dB) and Silero's speech probability, a block at a time."""
+    # A block is a whole number of energy frames and of Silero windows.
+    block = BLOCK_FRAMES * int(np.lcm(hop, _WINDOW))
+    total = len(samples)
+    levels, probs = [], []
+    silero = _SileroStream(_silero_model())
+    for start in range(0, max(total, 1), block):
+        chunk = samples[start:start + block]
+        levels.append(_frame_db(chunk, hop))
+        probs.append(silero.feed(chunk, last=start + block >= total))
+    level = np.concatenate(levels)
+    out = np.zeros(len(level), dtype=np.float32)
+    prob = np.concatenate(probs)[:len(level)]
+    out[:len(prob)] = prob
+    return level, out
+
+
 def _frame_db(samples: np.ndarray, hop: int) -> np.ndarray:
     n = len(samples) // hop
     frames = samples[: n * hop].reshape(n, hop).astype(np.float64)
@@ -141,14 +175,38 @@ def _energy_speech(level: np.ndarray, options: ActivityOptions) -> np.ndarray:
     return level > threshold
 
 
-def _silero_probs(samples: np.ndarray, n_frames: int) -> np.ndarray:
-    model = _silero_model()
-    window = 512
-    padded = np.pad(samples, (0, (-len(samples)) % window)).astype(np.float32)
-    probs = np.asarray(model(padded), dtype=np.float32).reshape(-1)
-    out = np.zeros(n_frames, dtype=np.float32)
-    out[: min(n_frames, len(probs))] = probs[:n_frames]
-    return out
+class _SileroStream:
+    """Silero over a channel fed block by block, equal to one `model(whole channel)` call.
+
+    faster-whisper's `SileroVADModel.__call__` (1.2.1) gives each window the last 64 samples of
+    the window before as context (zeros for the first), carries the recurrent state `h`, `c`
+    from batch to batch, and zeroes the tail of the last window (its `context[-1] = 0` writes
+    through a view).  Done here with the state and the context kept between blocks;
+    tests/test_bad_inputs.py pins the equality (faster-whisper is pinned for it too).
+    """
+
+    def __init__(self, model) -> None:
+        self.session = model.session
+        self.h = np.zeros((1, 1, 128), dtype=np.float32)
+        self.c = np.zeros((1, 1, 128), dtype=np.float32)
+        self.context = np.zeros(_CONTEXT, dtype=np.float32)
+
+    def feed(self, samples: np.ndarray, *, last: bool) -> np.ndarray:
+        if len(samples) == 0:
+            return np.zeros(0, dtype=np.float32)
+        padded = np.pad(samples, (0, (-len(samples)) % _WINDOW)).astype(np.float32)
+        windows = padded.reshape(-1, _WINDOW)
+        if last:
+            windows[-1, -_CONTEXT:] = 0.0
+        context = np.concatenate([self.context[None, :], windows[:-1, -_CONTEXT:]])
+        self.context = windows[-1, -_CONTEXT:].copy()
+        batch = np.concatenate([context, windows], axis=1)
+        probs = []
+        for i in range(0, len(batch), BLOCK_FRAMES):
+            out, self.h, self.c = self.session.run(
+                None, {"input": batch[i:i + BLOCK_FRAMES], "h": self.h, "c": self.c})
+            probs.append(np.asarray(out, dtype=np.float32).reshape(-1))
+        return np.concatenate(probs)
 
 
 @functools.lru_cache(maxsize=1)

@@ -1,7 +1,9 @@
 """Speech recognition: faster-whisper (CTranslate2, int8 on CPU) over voice-active regions.
 
 Only speech is decoded: the regions found by `activity` are cut out, concatenated and
-transcribed in one pass per channel, and word times are mapped back to the recording.  Each
+transcribed in one pass per channel, and word times are mapped back to the recording.  A long
+recording is transcribed in passes of at most `AsrOptions.max_pass_s` of speech each, read
+from the recording as they are needed, so memory does not grow with its length.  Each
 word is then clamped to the region it was spoken in, so the last word of a phrase cannot
 stretch over the pause that follows (Whisper's timestamps otherwise tend to).
 """
@@ -17,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from pipeline.activity import Region
+from pipeline.audio import Samples
 from pipeline.errors import ModelError
 from pipeline.transcript import Word
 
@@ -38,6 +41,9 @@ class AsrOptions:
     recover_min_s: float = 1.0
     recover_coverage: float = 0.25
     snap_s: float = 0.25  # word edges this close to a region's edge move onto it
+    # Audio given to Whisper at once: its features of a 10-min pass take ~100 MB; a whole
+    # 3-hour channel of speech would take 2 GB.  Calls shorter than this are one pass.
+    max_pass_s: float = 600.0
 
 
 @functools.lru_cache(maxsize=2)
@@ -63,10 +69,11 @@ class _Piece:
     speech: Region
 
 
-def detect_language(samples: np.ndarray, sample_rate: int, regions: tuple[Region, ...],
+def detect_language(samples: Samples, sample_rate: int, regions: tuple[Region, ...],
                     *, options: AsrOptions) -> tuple[str, float]:
     """The most likely supported language of the speech in `regions` and its probability."""
-    audio, _ = _concatenate(samples, sample_rate, regions, options.pad_s)
+    # Whisper listens to the first 30 s of speech only: the rest is not read.
+    audio, _ = _concatenate(samples, sample_rate, regions, options.pad_s, enough_s=30.0)
     if len(audio) == 0:
         return "fr", 0.0
     model = load_model(options.model_dir, options.cpu_threads)
@@ -79,7 +86,7 @@ def detect_language(samples: np.ndarray, sample_rate: int, regions: tuple[Region
     return best, supported[best] / total
 
 
-def transcribe(samples: np.ndarray, sample_rate: int, regions: tuple[Region, ...],
+def transcribe(samples: Samples, sample_rate: int, regions: tuple[Region, ...],
                *, language: str, options: AsrOptions) -> tuple[Word, ...]:
     """Timed words spoken in `regions` of one channel (times in seconds of the recording)."""
     words = _transcribe_pass(samples, sample_rate, regions, language=language, options=options)
@@ -138,11 +145,44 @@ def _inside(word: Word, region: Region) -> bool:
     return region.start - 0.1 <= (word.start + word.end) / 2 <= region.end + 0.1
 
 
-def _transcribe_pass(samples: np.ndarray, sample_rate: int, regions: tuple[Region, ...],
+def _transcribe_pass(samples: Samples, sample_rate: int, regions: tuple[Region, ...],
                      *, language: str, options: AsrOptions) -> tuple[Word, ...]:
+    words: list[Word] = []
+    for group in _passes(regions, options.max_pass_s, options.pad_s):
+        words.extend(_transcribe_group(samples, sample_rate, group, language=language,
+                                       options=options))
+    return tuple(words)
+
+
+def _passes(regions: tuple[Region, ...], max_s: float, pad_s: float
+            ) -> list[tuple[Region, ...]]:
+    """`regions` in consecutive groups of at most `max_s` of padded audio; a region longer
+    than that on its own (hours of "speech" are noise or music) is cut into equal parts."""
+    groups: list[tuple[Region, ...]] = []
+    current: list[Region] = []
+    size = 0.0
+    for region in regions:
+        parts = max(1, int(np.ceil((region.duration + 2 * pad_s) / max_s)))
+        step = region.duration / parts
+        for k in range(parts):
+            part = region if parts == 1 else Region(round(region.start + k * step, 3),
+                                                    round(region.start + (k + 1) * step, 3))
+            need = part.duration + 2 * pad_s
+            if current and size + need > max_s:
+                groups.append(tuple(current))
+                current, size = [], 0.0
+            current.append(part)
+            size += need
+    if current:
+        groups.append(tuple(current))
+    return groups
+
+
+def _transcribe_group(samples: Samples, sample_rate: int, regions: tuple[Region, ...],
+                      *, language: str, options: AsrOptions) -> list[Word]:
     audio, pieces = _concatenate(samples, sample_rate, regions, options.pad_s)
     if not pieces:
-        return ()
+        return []
     model = load_model(options.model_dir, options.cpu_threads)
     segments, _ = model.transcribe(
         audio, language=language, beam_size=options.beam_size, word_timestamps=True,
@@ -203,7 +243,7 @@ def _transcribe_pass(samples: np.ndarray, sample_rate: int, regions: tuple[Regio
                 end, probability = max(prev.end, end), min(prev.probability, probability)
             words.append(Word(text=text, start=round(float(start), 3), end=round(float(end), 3),
                               probability=probability))
-    return tuple(words)
+    return words
 
 
 def _hallucinated(segment) -> bool:
@@ -212,14 +252,19 @@ def _hallucinated(segment) -> bool:
             or (segment.no_speech_prob > 0.6 and segment.avg_logprob < -1.0))
 
 
-def _concatenate(samples: np.ndarray, sample_rate: int, regions: tuple[Region, ...],
-                 pad_s: float) -> tuple[np.ndarray, list[_Piece]]:
+def _concatenate(samples: Samples, sample_rate: int, regions: tuple[Region, ...],
+                 pad_s: float, *, enough_s: float | None = None
+                 ) -> tuple[np.ndarray, list[_Piece]]:
+    """The padded regions laid end to end, and where each piece came from.  With `enough_s`,
+    pieces stop once that much audio is gathered (the pieces kept are cut as without it)."""
     total = len(samples) / sample_rate
     pieces: list[_Piece] = []
     chunks: list[np.ndarray] = []
     cursor = 0.0
     previous_end = 0.0
     for n, region in enumerate(regions):
+        if enough_s is not None and cursor >= enough_s:
+            break
         # Padding never reaches back into the previous piece, so no audio is decoded twice.
         start = max(region.start - pad_s, previous_end, 0.0)
         # After the last region, little padding: Whisper decodes whatever follows its last

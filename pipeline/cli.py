@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
+from contextlib import contextmanager
 from pathlib import Path
-from typing import List, Optional
+from typing import Iterator, List, Optional
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from pipeline.analysis import AnalysisOptions
+from pipeline.batch import BatchInterrupted, BatchOptions, run_batch
 from pipeline.batch import Progress as BatchProgress
-from pipeline.batch import run_batch
 from pipeline.errors import CallQAError
+from pipeline.executor import EXECUTORS
 from pipeline.outputs import FORMATS, write_summary
 from pipeline.report.summary import (AGENT_PATTERN, AgentSource, build_summary, load_reports,
                                      read_metadata)
@@ -48,7 +51,18 @@ def score(
     model: str = typer.Option("base", help="Whisper model name or CTranslate2 directory."),
     fmt: str = typer.Option("json", "--format", help=f"Comma-separated: {', '.join(FORMATS)}."),
     report_language: Optional[str] = typer.Option(None, help="fr, nl or en (default: the call's)."),
-    threads: int = typer.Option(0, help="CPU threads for Whisper (0 = all cores)."),
+    threads: int = typer.Option(0, help="CPU threads for Whisper per call (0 = the cores "
+                                        "shared among the workers)."),
+    workers: int = typer.Option(BatchOptions.workers, help="Calls scored at once, each in its "
+                                                           "own process (0 = one per core)."),
+    executor: str = typer.Option(BatchOptions.executor, help="local (processes here) or dask."),
+    scheduler: Optional[str] = typer.Option(None, help="Dask scheduler, tcp://host:8786 "
+                                                       "(default: a Dask cluster started here)."),
+    force: bool = typer.Option(False, "--force", help="Score again the calls whose report is "
+                                                      "up to date."),
+    redact: bool = typer.Option(False, "--redact", help="Mask personal data (customer and "
+                                "contract numbers, phones, e-mails, IBANs, dates, addresses) in "
+                                "every report; timestamps kept, recording not embedded."),
 ) -> None:
     """Score calls and write one report per call into --out."""
     if language not in ("auto", "fr", "nl", "en"):
@@ -57,6 +71,12 @@ def score(
         _fail(f"--agent-channel must be auto, 0 or 1 (got {agent_channel!r})")
     if report_language not in (None, "fr", "nl", "en"):
         _fail(f"--report-language must be fr, nl or en (got {report_language!r})")
+    if workers < 0 or threads < 0:
+        _fail("--workers and --threads must be 0 (automatic) or more")
+    if executor not in EXECUTORS:
+        _fail(f"--executor must be {' or '.join(EXECUTORS)} (got {executor!r})")
+    if scheduler and executor != "dask":
+        _fail("--scheduler needs --executor dask")
     formats = tuple(f.strip().lower() for f in fmt.split(",") if f.strip())
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
@@ -67,27 +87,78 @@ def score(
     except CallQAError as exc:
         _fail(str(exc))
     options = AnalysisOptions(model=model, language=language, agent_channel=agent_channel,
-                              cpu_threads=threads, report_language=report_language)
+                              cpu_threads=threads, report_language=report_language,
+                              redact=redact)
+    batch = BatchOptions(workers=workers, executor=executor, scheduler=scheduler, force=force)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TextColumn("{task.fields[audio]}"), TimeElapsedColumn(),
-                  console=err, transient=False) as bar:
-        task = bar.add_task("scoring", total=None, audio="")
+                  TextColumn("{task.fields[eta]}"), console=err, transient=False) as bar:
+        task = bar.add_task("checking", total=None, audio="", eta="")
 
         def on_progress(p: BatchProgress) -> None:
+            eta = p.eta_s
             bar.update(task, total=p.total, completed=p.done,
-                       description=f"scoring {p.current[:40]}" if p.current else "done",
-                       audio=f"{p.audio_s_done / 60:.1f} min audio")
+                       description="done" if p.done >= p.total else
+                       f"scoring ({p.cached} up to date)" if p.cached else "scoring",
+                       audio=_audio_done(p.audio_s_done),
+                       eta="" if eta is None else f"ETA {_clock(eta)}")
 
-        result = run_batch(list(inputs), out_dir=out_dir, rubric=loaded, options=options,
-                           formats=formats, on_progress=on_progress)
+        signals: list[int] = []
+        try:
+            with _terminate_as_interrupt(signals):
+                result = run_batch(list(inputs), out_dir=out_dir, rubric=loaded,
+                                   options=options, formats=formats, batch=batch,
+                                   on_progress=on_progress)
+        except BatchInterrupted as exc:
+            bar.stop()
+            err.print(str(exc), highlight=False, soft_wrap=True)
+            # The shell's convention: 128 + the signal's number.
+            raise typer.Exit(128 + (signals[0] if signals else signal.SIGINT))
+        except CallQAError as exc:      # e.g. the Dask scheduler cannot be reached
+            bar.stop()
+            _fail(str(exc))
+    # Plain lines, tabs kept and never wrapped: other tools read them.
     for s in result.scored:
-        out.print(f"{s.call_id}\t{s.score:5.1f}\t{s.verdict}", highlight=False)
+        typer.echo(f"{s.call_id}\t{s.score:5.1f}\t{s.verdict}" + ("\tup to date" if s.cached else ""))
     for f in result.failures:
-        err.print(f"[red]FAILED[/red] {f.source}: {f.reason}", highlight=False)
-    out.print(f"{len(result.scored)} scored, {len(result.failures)} failed -> {out_dir}",
-              highlight=False)
+        err.print(f"[red]FAILED[/red] {f.source}: {f.reason}", highlight=False, soft_wrap=True)
+    cached = sum(s.cached for s in result.scored)
+    typer.echo(f"{len(result.scored) - cached} scored, {cached} up to date, "
+               f"{len(result.failures)} failed -> {out_dir}")
     if result.failures:
         raise typer.Exit(1)
+
+
+@contextmanager
+def _terminate_as_interrupt(signals: list[int]) -> Iterator[None]:
+    """SIGTERM stops a run the way Ctrl-C does (workers stopped, finished reports kept);
+    the signals received are appended to `signals`."""
+    def interrupt(signum: int, frame: object) -> None:
+        signals.append(signum)
+        if len(signals) == 1:       # a second signal must not break the clean-up of the first
+            raise KeyboardInterrupt
+
+    previous = {}
+    try:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            previous[signum] = signal.signal(signum, interrupt)
+    except ValueError:              # not the main thread: leave the signals alone
+        pass
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _audio_done(seconds: float) -> str:
+    return (f"{seconds / 3600:.2f} h audio" if seconds >= 3600 else
+            f"{seconds / 60:.1f} min audio")
+
+
+def _clock(seconds: float) -> str:
+    seconds = int(round(seconds))
+    return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
 
 
 @app.command()
@@ -112,6 +183,44 @@ def summary(
     out.print(f"{len(overview.rows)} calls, mean score {overview.mean_score:.1f}, "
               f"{100 * overview.ok_rate:.0f}% OK -> {', '.join(str(p) for p in written)}",
               highlight=False)
+
+
+@app.command("stats")
+def stats_command(
+    folder: Path = typer.Argument(..., help="The --out folder of `score` (its callqa.sqlite)."),
+    by: str = typer.Option("criterion", "--by", help="criterion, agent or week (ISO)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+    rebuild: bool = typer.Option(False, "--rebuild", help="Rebuild the store from the report "
+                                                          "JSONs first."),
+) -> None:
+    """Pass rates per criterion, agent or week, from FOLDER's results store."""
+    from rich.table import Table
+
+    from pipeline.stats import BY, ensure_store, stats, table_rows, to_json
+    from pipeline.store import STORE_NAME, ResultsStore
+
+    if by not in BY:
+        _fail(f"--by must be {', '.join(BY)} (got {by!r})")
+    try:
+        built = ensure_store(folder, rebuild=rebuild)
+        if built is not None:
+            err.print(f"built {folder / STORE_NAME} from {built} report(s)", highlight=False)
+        with ResultsStore(folder) as store:
+            result = stats(store, by=by)
+    except CallQAError as exc:
+        _fail(str(exc))
+    if as_json:
+        typer.echo(json.dumps(to_json(result), indent=2, ensure_ascii=False))
+        return
+    header, rows = table_rows(result)
+    table = Table(*header, caption=f"{result.total.calls} calls, mean score "
+                                   f"{result.total.mean_score:.1f}, "
+                                   f"{100 * result.total.ok_rate:.0f}% OK")
+    for column in table.columns[1:]:
+        column.justify = "right"      # counts and rates
+    for row in rows:
+        table.add_row(*row)
+    out.print(table)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -228,4 +337,52 @@ def eval_diarisation(
         out.print(f"{len(scores)} calls: DER {pooled_der(scores):.2%} (collar {collar:g} s); "
                   f"roles right on {right}/{len(judged)}{share}", highlight=False)
     if failures:
+        raise typer.Exit(1)
+
+
+@app.command()
+def evaluate(
+    folder: Path = typer.Argument(..., help="Labelled folder: truth/*.json (+ the recordings "
+                                            "they name), e.g. sample_calls or bench/devset."),
+    source: str = typer.Option("both", help="transcript (detectors alone), audio (whole "
+                                            "pipeline) or both."),
+    rubric: str = typer.Option("core", help="Rubric id or path; criteria without a label are "
+                                            "not counted."),
+    json_out: Optional[Path] = typer.Option(None, "--json", help="Also write the metrics here."),
+    show_errors: bool = typer.Option(False, "--errors", help="List every wrong verdict."),
+    model: str = typer.Option("base", help="Whisper model name or CTranslate2 directory."),
+    threads: int = typer.Option(0, help="CPU threads for Whisper (0 = all cores)."),
+) -> None:
+    """Accuracy of the verdicts, objection counts and silence gaps against ground truth."""
+    from functools import partial
+
+    from pipeline.evaluation import discover, evaluate as run_evaluation, score_audio, score_reference
+    from pipeline.report.evaluation_table import evaluation_tables
+
+    if source not in ("transcript", "audio", "both"):
+        _fail(f"--source must be transcript, audio or both (got {source!r})")
+    try:
+        loaded = load_rubric(rubric)
+        calls = discover(folder)
+    except CallQAError as exc:
+        _fail(str(exc))
+    options = AnalysisOptions(model=model, cpu_threads=threads)
+    scorers = {"transcript": score_reference, "audio": score_audio}
+    results = []
+    for name in (("transcript", "audio") if source == "both" else (source,)):
+        with err.status(f"scoring {len(calls)} calls from {name}") as status:
+            results.append(run_evaluation(
+                calls, name, partial(scorers[name], rubric=loaded, options=options),
+                on_call=lambda call_id: status.update(f"{name}: {call_id}")))
+    for result in results:
+        for table in evaluation_tables(result, errors=show_errors):
+            out.print(table)
+        for failure in result.failures:
+            err.print(f"[red]FAILED[/red] {failure.call_id}: {failure.reason}", highlight=False)
+    if json_out is not None:
+        from pipeline.outputs import atomic_write_text
+
+        atomic_write_text(json_out, json.dumps({r.source: r.to_dict() for r in results},
+                                               indent=2, ensure_ascii=False) + "\n")
+    if any(r.failures for r in results):
         raise typer.Exit(1)

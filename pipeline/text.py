@@ -290,6 +290,11 @@ def _negations(toks: Iterable[str]) -> list[str]:
     return sorted(t for t in toks if t in _NEGATIONS)
 
 
+def has_negation(toks: Iterable[str]) -> bool:
+    """Whether folded tokens say "not" in any of our languages ("plus" alone is "more")."""
+    return any(t in _NEGATIONS and t != "plus" for t in toks)
+
+
 _GAP_WORDS = 6
 
 
@@ -446,5 +451,5 @@ def find_any(toks: Sequence[str], candidates: Iterable[str], *, language: str = 
 
 
 __all__ = ["LANGUAGES", "Match", "content_keys", "digit_runs", "find_any", "find_phrase", "fold",
-           "is_function_word", "is_stop_word", "languages_for", "lexicon", "nlp", "number_words",
+           "has_negation", "is_function_word", "is_stop_word", "languages_for", "lexicon", "nlp", "number_words",
            "phrases", "strip_tags", "tokens"]

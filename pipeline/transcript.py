@@ -8,6 +8,7 @@ apart from ASR.  Exports: JSON, SRT, WebVTT, RTTM.
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -90,6 +91,9 @@ class Transcript:
     duration_s: float = 0.0
     # Silence gaps >= the minimum length; from the audio when there is audio, else from turn times.
     gaps: tuple[Gap, ...] = ()
+    # Where `gaps` come from: "audio" (voice activity), "turn times" (a transcript file without
+    # audio: a transcriber's segment times make silences less trustworthy) or "file" (given).
+    gaps_from: str = "audio"
     # How the agent/customer roles were decided (e.g. "content: greets with organisation").
     role_basis: str = ""
     channels: int = 1
@@ -132,19 +136,32 @@ def gaps_from_turns(turns: Iterable[Turn], *, min_gap_s: float = 2.0) -> tuple[G
 def load_transcript(path: Path, *, min_gap_s: float = 2.0) -> Transcript:
     """Read a transcript file: our JSON turns, or SRT/WebVTT with speaker tags."""
     suffix = path.suffix.lower()
+    # Bytes that are not UTF-8 in the name (an old recorder, a Windows share) are shown as
+    # U+FFFD; messages never hold the path itself (reports must not leak the operator's paths).
+    name = os.fsencode(path.name).decode("utf-8", "replace")
     try:
         text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise TranscriptError(f"{path.name}: cannot read transcript ({exc}); "
-                              "save it as UTF-8 text") from exc
+    except FileNotFoundError as exc:
+        raise TranscriptError(f"{name}: file not found (moved or deleted?); "
+                              "check the path") from exc
+    except PermissionError as exc:
+        raise TranscriptError(f"{name}: permission denied; make the file readable") from exc
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise TranscriptError(f"{name}: cannot read transcript ({reason}); "
+                              "check it is a readable file") from exc
+    except UnicodeDecodeError as exc:
+        raise TranscriptError(f"{name}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at "
+                              f"offset {exc.start}); save it as UTF-8") from exc
     if suffix == ".json":
-        return _from_json(text, path.name, min_gap_s)
+        return _from_json(text, name, min_gap_s)
     if suffix in (".srt", ".vtt"):
-        turns = _from_cues(text, path.name)
+        turns = _from_cues(text, name)
         return Transcript(turns=turns, language=_guess_language(turns),
                           duration_s=max((t.end for t in turns), default=0.0),
-                          gaps=gaps_from_turns(turns, min_gap_s=min_gap_s))
-    raise TranscriptError(f"{path.name}: unknown transcript format; use .json, .srt or .vtt")
+                          gaps=gaps_from_turns(turns, min_gap_s=min_gap_s),
+                          gaps_from="turn times")
+    raise TranscriptError(f"{name}: unknown transcript format; use .json, .srt or .vtt")
 
 
 def _from_json(text: str, name: str, min_gap_s: float) -> Transcript:
@@ -172,13 +189,16 @@ def _from_json(text: str, name: str, min_gap_s: float) -> Transcript:
                               f"({type(exc).__name__}: {exc})") from exc
     if "gaps" in data:
         gaps = tuple(Gap(float(g["start"]), float(g["end"])) for g in data["gaps"])
+        gaps_from = str(data.get("gaps_from") or "file")
     else:
         gaps = gaps_from_turns(turns, min_gap_s=min_gap_s)
+        gaps_from = "turn times"
     return Transcript(
         turns=turns,
         language=str(data.get("language") or _guess_language(turns)),
         duration_s=float(data.get("duration_s") or max((t.end for t in turns), default=0.0)),
         gaps=gaps,
+        gaps_from=gaps_from,
         channels=int(data.get("channels", 1)),
         overlaps=overlaps,
     )
@@ -257,6 +277,7 @@ def to_json_dict(transcript: Transcript, *, with_words: bool = True) -> dict:
     return {"language": transcript.language, "duration_s": round(transcript.duration_s, 3),
             "channels": transcript.channels, "turns": turns,
             "gaps": [{"start": g.start, "end": g.end} for g in transcript.gaps],
+            "gaps_from": transcript.gaps_from,
             "overlaps": [{"start": o.start, "end": o.end, "by": o.by, "over": o.over}
                          for o in transcript.overlaps]}
 

@@ -63,9 +63,6 @@ import soundfile as sf
 import yaml
 
 HERE = Path(__file__).resolve().parent
-SCRIPTS = HERE / "scripts"
-AUDIO = HERE / "audio"
-TRUTH = HERE / "truth"
 
 SEED = 20240611
 SR = 8000
@@ -264,7 +261,7 @@ def check_labels(script: dict, gaps: list[dict]) -> None:
 # --------------------------------------------------------------------------- rendering
 
 
-def render(script: dict, workdir: Path) -> dict:
+def render(script: dict, workdir: Path, root: Path = HERE) -> dict:
     call_id = script["call_id"]
     rng = np.random.default_rng([SEED, zlib.crc32(call_id.encode())])
     out = script["output"]
@@ -314,8 +311,8 @@ def render(script: dict, workdir: Path) -> dict:
         mix *= 0.99 / peak
 
     ext, fmt, subtype = FORMATS[out["format"]]
-    AUDIO.mkdir(exist_ok=True)
-    audio_path = AUDIO / f"{call_id}.{ext}"
+    (root / "audio").mkdir(exist_ok=True)
+    audio_path = root / "audio" / f"{call_id}.{ext}"
     kwargs = {"compression_level": 0.6} if fmt == "MP3" else {}
     sf.write(audio_path, mix if stereo else mix[:, 0], SR, format=fmt, subtype=subtype, **kwargs)
 
@@ -337,8 +334,8 @@ def render(script: dict, workdir: Path) -> dict:
         "objections": script["objections"],
         "rebuttals": script["rebuttals"],
     }
-    TRUTH.mkdir(exist_ok=True)
-    (TRUTH / f"{call_id}.json").write_text(json.dumps(truth, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    (root / "truth").mkdir(exist_ok=True)
+    (root / "truth" / f"{call_id}.json").write_text(json.dumps(truth, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return truth
 
 
@@ -364,6 +361,9 @@ def readme_table(rows: list[tuple[dict, dict]]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("calls", nargs="*", help="call ids to render (default: every script)")
+    parser.add_argument("--root", type=Path, default=HERE,
+                        help="folder holding scripts/ (audio/ and truth/ are written there); "
+                             "default: the bundled sample calls")
     parser.add_argument("--table", action="store_true", help="print the README table of the rendered calls")
     args = parser.parse_args(argv)
 
@@ -371,7 +371,7 @@ def main(argv: list[str] | None = None) -> int:
     if missing:
         print(f"missing tools: {', '.join(missing)} (see the docstring of {Path(__file__).name})", file=sys.stderr)
         return 2
-    paths = sorted(SCRIPTS.glob("*.yaml"))
+    paths = sorted((args.root / "scripts").glob("*.yaml"))
     if args.calls:
         wanted = set(args.calls)
         paths = [p for p in paths if p.stem in wanted]
@@ -383,7 +383,7 @@ def main(argv: list[str] | None = None) -> int:
         for path in paths:
             try:
                 script = load_script(path)
-                truth = render(script, Path(tmp))
+                truth = render(script, Path(tmp), args.root)
             except ScriptError as exc:
                 print(f"error: {exc}", file=sys.stderr)
                 return 1

@@ -90,3 +90,37 @@ def test_zero_length_audio(tmp_path: Path):
 def test_missing_file(tmp_path: Path):
     with pytest.raises(AudioError, match="not found"):
         decode(tmp_path / "nope.wav")
+
+
+def test_96k_is_resampled_to_16k(tmp_path: Path):
+    rate = 96_000
+    t = np.arange(2 * rate) / rate
+    path = tmp_path / "studio.flac"
+    sf.write(path, (0.4 * np.sin(2 * np.pi * 1000 * t)).astype(np.float32), rate, subtype="PCM_24")
+    audio = decode(path)
+    assert audio.source_rate == rate and audio.sample_rate == 16_000
+    assert len(audio.channels[0]) == pytest.approx(32_000, abs=40)
+    assert np.abs(audio.channels[0][1000:-1000]).max() == pytest.approx(0.4, abs=0.02)
+
+
+def test_six_channels_are_mixed_with_equal_weights(tmp_path: Path):
+    # A tone on the 4th channel only (the LFE of a 5.1 layout, which FFmpeg's own down-mix
+    # drops: such a line was "silence" before) is heard, at a sixth of its level.
+    t = np.arange(SR_IN) / SR_IN
+    samples = np.zeros((SR_IN, 6), dtype=np.float32)
+    samples[:, 3] = 0.6 * np.sin(2 * np.pi * 300 * t)
+    path = tmp_path / "six.wav"
+    sf.write(path, samples, SR_IN)
+    audio = decode(path)
+    assert len(audio.channels) == 1
+    assert np.abs(audio.channels[0]).max() == pytest.approx(0.1, abs=0.02)
+
+
+def test_non_utf8_file_names_are_shown_printable(tmp_path: Path):
+    import os
+
+    path = tmp_path / os.fsdecode(b"bo\xeete vocale.wav")
+    path.write_bytes(b"not audio\n" * 20)
+    with pytest.raises(AudioError) as info:
+        decode(path)
+    assert str(info.value).startswith("bo\ufffdte vocale.wav: not a readable audio file")

@@ -37,7 +37,7 @@ def test_sample_call_matches_ground_truth(call_id: str, rubric):
     for ref in truth.turns:
         assert min(abs(s - ref.start) for s in starts) <= 0.5, ref
     # Every silence gap is found, with the right kind, within 0.3 s, and no extra one.
-    assert result.gaps_matched == result.gaps_expected == result.gaps_found
+    assert result.gaps_kind_matched == result.gaps_matched == result.gaps_expected == result.gaps_found
     mismatches = {c: v for c, v in result.statuses.items() if v[0] != v[1]}
     assert not mismatches
     assert result.objections[0] == result.objections[1]

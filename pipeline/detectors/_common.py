@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Iterable, Sequence
 
-from pipeline.evidence import Evidence
+from pipeline.evidence import Detection, Evidence
 from pipeline.text import Match, find_any, phrases, tokens
 from pipeline.transcript import AGENT, Transcript
 
@@ -274,3 +274,28 @@ def whole_call(transcript: Transcript, text: str, label: str = "whole call check
     start = min((t.start for t in transcript.turns), default=0.0)
     end = max([t.end for t in transcript.turns] + [transcript.duration_s])
     return Evidence(start=start, end=end, speaker="", text=text, label=label)
+
+
+@dataclass(frozen=True)
+class Graded:
+    """Notes of a behaviour done fully (met), half (partial), missed where it was needed
+    (not met) or neither (not applicable) — the shape of transfer and callback."""
+
+    met: str
+    partial: str
+    not_met: str
+    not_applicable: str
+    no_reply: str          # label of the agent's answer quoted when the behaviour was missed
+
+
+def graded(transcript: Transcript, notes: Graded, *, full: list[Evidence],
+           half: list[Evidence], needed: list[Evidence], facts: dict) -> Detection:
+    """The verdict of a graded behaviour, with the evidence behind it."""
+    if full:
+        return Detection("met", dedupe(full + needed), facts, notes.met)
+    if half:
+        return Detection("partial", dedupe(half + needed), facts, notes.partial)
+    if needed:
+        replies = reply_to(transcript, needed[0], notes.no_reply)
+        return Detection("not_met", dedupe(needed + list(replies)), facts, notes.not_met)
+    return Detection("not_applicable", (), facts, notes.not_applicable)

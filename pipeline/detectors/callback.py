@@ -21,8 +21,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from pipeline.detectors._common import (Block, blocks, dedupe, found, match_evidence,
-                                        overlapping, reply_to, search, sentences)
+from pipeline.detectors._common import (Block, Graded, blocks, found, graded, match_evidence,
+                                        overlapping, search, sentences)
 from pipeline.detectors._direction import call_direction
 from pipeline.evidence import Detection, Evidence
 from pipeline.text import Match
@@ -62,17 +62,14 @@ def detect(transcript: Transcript, params: Params = Params()) -> Detection:
 
     facts = {"callbacks": len(fixed) + len(vague), "with_moment": len(fixed),
              "needed": len(needed)}
-    if fixed:
-        return Detection("met", dedupe(needed + fixed), facts,
-                         "the agent arranges a call-back with a moment")
-    if vague:
-        return Detection("partial", dedupe(needed + vague), facts,
-                         "a call-back is promised without saying when")
-    if needed:
-        replies = reply_to(transcript, needed[0], "agent reply (no call-back)")
-        return Detection("not_met", dedupe(needed + list(replies)), facts,
-                         "a call-back was needed but the agent did not arrange one")
-    return Detection("not_applicable", (), facts, "no call-back needed or arranged")
+    return graded(transcript, _NOTES, full=fixed, half=vague, needed=needed, facts=facts)
+
+
+_NOTES = Graded(met="the agent arranges a call-back with a moment",
+                partial="a call-back is promised without saying when",
+                not_met="a call-back was needed but the agent did not arrange one",
+                not_applicable="no call-back needed or arranged",
+                no_reply="agent reply (no call-back)")
 
 
 def _arrangement(unit: Block, lang: str, params: Params) -> tuple[Match, bool] | None:

@@ -5,9 +5,13 @@ turns), within `window_s` seconds before the agent's last words.  Met: two or mo
 parts; partial: one; not met: none (only the customer says goodbye, or the call stops).
 
 A recap is a recap phrase, or a statement with a connective ("donc", "so", "dus") repeating
-what was said earlier in the call; a bare "donc vous" is no recap.  Thanks for the call count
-anywhere in the last turns, but a bare "merci" only in the agent's final words: earlier it
-thanks the customer for a datum.
+what was said earlier in the call; a bare "donc vous" is no recap, nor is a restatement of what
+the customer wants ("Dus u wilt uw kaart morgen gebruiken": a reformulation, not an agreement).
+Acknowledgements ("c'est enregistré", "genoteerd") and connective statements are weak recaps:
+agents say them all through a call, so they count only beside another closing part; alone
+("C'est enregistré. Votre badge fonctionnera dès juin." and the customer says goodbye) the
+agent has not closed.  Thanks for the call count anywhere in the last turns, but a bare
+"merci" only in the agent's final words: earlier it thanks the customer for a datum.
 """
 
 from __future__ import annotations
@@ -56,13 +60,17 @@ def detect(transcript: Transcript, params: Params = Params()) -> Detection:
                               for i in b.indices if i in tail] or [agent_turns[-1][0]])
     evidence = []
     facts: dict[str, int] = {}
+    hits: dict[str, tuple[Block, Match] | None] = {}
+    recap, strong = _recap(transcript, closing, params)
+    for part in PARTS[1:]:
+        hit = _part(closing, lang, part, extras[part])
+        if hit is None and part == "thanks":
+            hit = _part(final, lang, "thanks_bare")
+        hits[part] = hit
+    # A weak recap ("c'est noté", "so …") confirms an agreement only when the agent closes.
+    hits["recap"] = recap if strong or any(hits.values()) else None
     for part in PARTS:
-        if part == "recap":
-            hit = _recap(transcript, closing, params)
-        else:
-            hit = _part(closing, lang, part, extras[part])
-            if hit is None and part == "thanks":
-                hit = _part(final, lang, "thanks_bare")
+        hit = hits[part]
         facts[part] = int(hit is not None)
         if hit:
             evidence.append(match_evidence(transcript, hit[0], hit[1], part.replace("_", " ")))
@@ -90,29 +98,39 @@ def _part(block: Block, lang: str, part: str, extra=()) -> tuple[Block, Match] |
 
 
 def _recap(transcript: Transcript, closing: Block, params: Params
-           ) -> tuple[Block, Match] | None:
-    """A sentence of the closing that confirms what was agreed.
+           ) -> tuple[tuple[Block, Match] | None, bool]:
+    """A sentence of the closing that confirms what was agreed, and whether it is a strong
+    recap (a recap phrase) rather than a weak one.
 
-    Either a recap phrase ("je récapitule", "as agreed"), or a statement with a connective
-    ("donc", "so", "dus") that repeats content words said earlier in the call: "Votre plafond
-    est donc relevé jusqu'au 30 juin" after the new ceiling was set.  Questions are left out:
-    "Donc, vous voulez … ?" checks understanding, it does not confirm an agreement.
+    Strong: a recap phrase ("je récapitule", "as agreed").  Weak: an acknowledgement
+    ("c'est noté", "genoteerd"), or a statement with a connective ("donc", "so", "dus") that
+    repeats content words said earlier in the call: "Votre plafond est donc relevé jusqu'au
+    30 juin" after the new ceiling was set.  Questions are left out: "Donc, vous voulez … ?"
+    checks understanding, it does not confirm an agreement; so is a restatement of the
+    customer's wish ("Dus u wilt …", "So you want to …"), question mark or not.
     """
     lang = transcript.language
+    weak = None
     for unit in statements(transcript, closing, lang):
         if unit.text.rstrip().endswith("?"):
             continue
         match = found(unit, lang, "closing", "recap", params.extra_recap)
         if match is not None:
-            return unit, match
+            return (unit, match), True
+        if weak is not None:
+            continue
+        match = found(unit, lang, "closing", "recap_weak")
+        if match is not None:
+            weak = unit, match
+            continue
         connective = found(unit, lang, "closing", "recap_connectives")
-        if connective is None:
+        if connective is None or found(unit, lang, "reformulation", "markers") is not None:
             continue
         before = " ".join(t.text for t in transcript.turns[:min(unit.indices)])
         repeated = content_keys(unit.text, lang) & content_keys(before, lang)
         if len(repeated) >= params.min_recap_shared:
-            return unit, connective
-    return None
+            weak = unit, connective
+    return weak, False
 
 
 def _customer_farewell(transcript: Transcript):

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from pipeline.detectors._common import block_evidence, blocks, dedupe, found, join, match_evidence
 from pipeline.evidence import Detection, Evidence
-from pipeline.text import fold, is_function_word, phrases, tokens
+from pipeline.text import find_any, fold, is_function_word, phrases, tokens
 from pipeline.transcript import AGENT, CUSTOMER, Transcript
 
 
@@ -40,6 +40,8 @@ def detect(transcript: Transcript, params: Params = Params()) -> Detection:
         evidence.append(match_evidence(transcript, opening, salutation, "salutation"))
     if identified:
         evidence.append(match_evidence(transcript, opening, identified, "identification"))
+    elif (clause := _clause_identification(transcript, opening.indices)) is not None:
+        evidence.append(Evidence.of_turn(transcript, clause, "identification"))
     elif params.proper_names and (named := _proper_name(transcript, opening.indices)) is not None:
         evidence.append(Evidence.of_turn(transcript, named, "identification (name)"))
     has = {"salutation": int(salutation is not None),
@@ -84,18 +86,72 @@ def _proper_name(transcript: Transcript, indices) -> int | None:
         if text == text.lower() or text == text.upper():
             continue
         for sentence in re.split(r"(?<=[.?!])\s+", text):
-            words = _WORDS.findall(sentence)
+            spans = list(_WORDS.finditer(sentence))
+            words = [m.group() for m in spans]
             folded = [fold(w) for w in words]
             hello = [k for k, w in enumerate(folded) if w in salutations]
             if not hello:
                 continue
             near = range(max(0, hello[0] - 2), min(len(words), hello[-1] + 4))
             for k in near:
-                word, before = words[k], folded[k - 1] if k else ""
+                word = words[k]
                 if word[0].isupper() and len(word) > 1 and word[1:] == word[1:].lower() and \
                         folded[k] not in _NOT_NAMES and folded[k] not in salutations and \
-                        before not in _NOT_NAMES and not word.startswith(("I'", "I’")):
+                        not _addressed(sentence, spans, folded, k) and \
+                        not word.startswith(("I'", "I’")):
                     return index
+    return None
+
+
+def _addressed(sentence: str, spans, folded: list[str], k: int) -> bool:
+    """The name at word k follows a title, so it is the customer's ("Bonjour madame Dupont",
+    "Bonjour madame Claire Dupont").  A comma between them ends the address: in "Bonsoir
+    monsieur, Camille, de …" the agent names themself, unless the name is what the sentence
+    asks ("Bonjour madame, Julie Martin ?")."""
+    def comma(a: int, b: int) -> bool:
+        return "," in sentence[spans[a].end():spans[b].start()]
+
+    j = k - 1                 # back over the name's other words to what stands before it
+    while j >= 0 and spans[j].group()[0].isupper() and folded[j] not in _NOT_NAMES and \
+            not comma(j, j + 1):
+        j -= 1
+    if j < 0 or folded[j] not in _NOT_NAMES:
+        return False
+    asked = sentence.rstrip().endswith("?") and \
+        all(m.group()[0].isupper() for m in spans[k + 1:])
+    return not comma(j, j + 1) or asked
+
+
+_CLAUSE = re.compile(r"[^,.;:!?…]+")
+
+
+def _clause_identification(transcript: Transcript, indices) -> int | None:
+    """A turn of the opening with a clause that is nothing but a self-introduction formula
+    ("Gemeente Zemst, dienst afval, met Koen.", "Hi, Sarah here, how can I help?"): the
+    formula ("met *") is too common a phrase to count inside a longer clause ("in verband met
+    uw factuur"), but said as a clause of its own it names the agent.  A turn boundary ends a
+    clause too, so unpunctuated text counts when the formula fills a whole turn."""
+    lang = transcript.language
+    formulas = phrases(lang, "greeting", "identification_clause")
+    if not formulas:
+        return None
+    for index in indices:
+        text = transcript.turns[index].text
+        cased = text not in (text.lower(), text.upper())
+        for clause in _CLAUSE.findall(text):
+            toks = tokens(clause)
+            if not toks or len(toks) > 4:
+                continue
+            # Besides the formula's own words, only a name: no "uw", "the", "wie", and in
+            # cased text a capitalised one ("bad line here" names nobody).
+            literal = {t for m in find_any(toks, formulas, language=lang)
+                       if m.start == 0 for t in tokens(m.phrase.replace("*", " "))}
+            if not literal or any(t not in literal and is_function_word(t, lang) for t in toks):
+                continue
+            if cased and any(not word[0].isupper() for word in _WORDS.findall(clause)
+                             if not set(tokens(word)) <= literal):
+                continue
+            return index
     return None
 
 

@@ -5,17 +5,20 @@ e-mail, of the customer: "what is the company address?" (a payee's) is not one. 
 do for you?" is not one either.  A request is an agent block naming a datum with
 a request cue (or a question mark, or a customer answer that reads like data right after).
 A confirmation is an agent block right after the customer gave data that reads a number back
-or uses a confirmation phrase.
+or uses a confirmation phrase.  A question reading out a number the agent holds ("C'est bien
+la ligne qui finit par 47 12 ?") or made of a title and a name only ("Madame Perrin ?") checks
+the customer's identity on its own.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from pipeline.detectors._common import (Block, block_evidence, blocks, dedupe, found,
                                         match_evidence, question_spans, search, sentences)
 from pipeline.evidence import Detection, Evidence
-from pipeline.text import Match, digit_runs, find_any, phrases
+from pipeline.text import Match, digit_runs, find_any, is_stop_word, phrases, tokens
 from pipeline.transcript import AGENT, CUSTOMER, Transcript
 
 
@@ -86,6 +89,11 @@ def _request(transcript: Transcript, block: Block, answer: Block | None, lang: s
                 (question_spans(unit, lang) or _asks(unit, lang, params)):
             elsewhere = True          # "what is the company's name / address?"
             continue
+        readback = _reads_back(unit, lang, params)
+        if readback is not None:
+            return match_evidence(transcript, unit, readback, "identity check (read back)"), False
+        if _names_customer(unit, lang):
+            return block_evidence(transcript, unit, "identity check (name)"), False
         datum = found(unit, lang, "identity", "datum", params.extra_data)
         if datum is None:
             continue
@@ -97,6 +105,45 @@ def _request(transcript: Transcript, block: Block, answer: Block | None, lang: s
         if _asks(unit, lang, params, near=datum) or _gives_data(answer, lang, params):
             return match_evidence(transcript, unit, datum, "identity request"), False
     return None, elsewhere
+
+
+def _reads_back(unit: Block, lang: str, params: Params) -> Match | None:
+    """A question reading a number out for the customer to confirm ("C'est bien la ligne qui
+    finit par 47 12 ?", "Is that still 0412 55 87 90?", "Eindigt uw rekening op 4471?"): the
+    agent confirms a datum they already hold.  It needs a read-back cue ("c'est bien",
+    "is that still", "eindigt op") and four digits or more: amounts and times are no
+    identifiers (`digit_runs`), nor is a year ("c'est bien le modèle 2019 ?")."""
+    if not (unit.is_question or question_spans(unit, lang)):
+        return None
+    runs = [r for r in digit_runs(unit.tokens, lang, min_len=max(params.min_digits, 4))
+            if not _YEAR.fullmatch(r)]
+    if not runs:
+        return None
+    return found(unit, lang, "identity", "readback")
+
+
+_YEAR = re.compile(r"(?:19|20)\d\d")
+
+
+def _names_customer(unit: Block, lang: str) -> bool:
+    """A question that is only a title and a name ("Madame Perrin ?", "Is this Mr Osei?",
+    "Meneer De Smet?"): the agent checks who is on the line.  Leading salutation or function
+    words may stand before the title; nothing else may follow the name ("Madame, vous avez
+    reçu notre courrier ?" addresses her, it checks nothing)."""
+    if not unit.is_question:
+        return False
+    titles = _words(lang, "identity", "titles")
+    openers = _words(lang, "greeting", "salutation")
+    toks = list(unit.tokens)
+    while toks and toks[0] not in titles and (toks[0] in openers or is_stop_word(toks[0], lang)):
+        toks.pop(0)
+    name = toks[1:]
+    return bool(toks) and toks[0] in titles and 1 <= len(name) <= 2 and \
+        not any(is_stop_word(t, lang) or t.isdigit() for t in name)
+
+
+def _words(lang: str, section: str, key: str) -> frozenset[str]:
+    return frozenset(t for p in phrases(lang, section, key) for t in tokens(p))
 
 
 def _asks(block: Block, lang: str, params: Params, near: Match | None = None) -> bool:

@@ -4,29 +4,36 @@ An agent block counts when it carries an explicit marker ("si je comprends bien"
 souhaitez", "so what you're saying is") followed by content; a weak marker ("donc vous avez",
 "so your") plus content shared with the customer's last turns (or, as the first answer to the
 request, the need put in other words); or — unmarked — enough shared content words (lemmas,
-stop words removed).  Sentences that ask or give something new (questions, results,
-instructions, new figures) never restate; a statement the ASR ran into the next question
-("vous avez besoin d'un plafond plus élevé quelles sont votre nom ?") is judged without it.
+stop words removed, Dutch compounds met by their head), making a fair share of the customer's
+words or most of the agent sentence's own.  A customer's bare yes or no lends them the words
+of the question it answers.  Sentences that ask or give something new (questions, results,
+instructions, new figures) never restate; a question word inside a statement ("… quand vous
+voulez.") is a conjunction and a negated instruction cue ("you can't …") a problem stated; a
+statement the ASR ran into the next question ("vous avez besoin d'un plafond plus élevé
+quelles sont votre nom ?") is judged without it.
 A backchannel or an echo of one or two words shares too little; the customer restating the
 agent is never looked at, since only agent blocks are.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
-from pipeline.detectors._common import (Block, block_evidence, blocks, dedupe, found, sentences,
-                                        statements)
+from pipeline.detectors._common import (Block, block_evidence, blocks, dedupe, find_all, found,
+                                        question_spans, sentences, statements)
 from pipeline.evidence import Detection, Evidence
-from pipeline.text import content_keys, number_words
+from pipeline.text import (content_keys, find_any, is_function_word, is_stop_word, number_words,
+                           phrases, tokens)
 from pipeline.transcript import AGENT, CUSTOMER, Transcript
 
 
 _NEGATIONS = frozenset("ne n pas jamais plus rien aucun not no never nothing niet geen nooit "
                        "niets".split())
 
-# Sentences that ask for something new, or give it (a result, an instruction, an agreement).
-_NOT_RESTATING = (("reformulation", "asks_new"), ("reformulation", "gives_new"))
+# Unmarked paraphrase of a long account: this share of the agent sentence's own content words
+# must come from the customer (a module constant, not a Param: the rubric schema lists Params).
+_MIN_PRECISION_UNMARKED = 0.5
 
 
 @dataclass(frozen=True)
@@ -59,7 +66,8 @@ def detect(transcript: Transcript, params: Params = Params()) -> Detection:
             context.insert(0, request)      # the request stays restatable after an ID check
         first_reply = request is not None and context[-1] is request and \
             not any(b.speaker == AGENT for b in all_blocks[all_blocks.index(request) + 1:pos])
-        kind, unit = _kind(transcript, block, context, lang, params, first_reply=first_reply)
+        kind, unit = _kind(transcript, block, context, lang, params, first_reply=first_reply,
+                           asked=_answered(all_blocks, context, lang))
         if kind:
             marked += kind == "marked"
             unmarked += kind == "paraphrase"
@@ -82,8 +90,13 @@ def detect(transcript: Transcript, params: Params = Params()) -> Detection:
 
 
 def _kind(transcript: Transcript, block: Block, context: list[Block], lang: str,
-          params: Params, *, first_reply: bool) -> tuple[str, Block | None]:
-    """("marked" | "paraphrase" | "", the sentence(s) that restate)."""
+          params: Params, *, first_reply: bool, asked: frozenset[str] = frozenset()
+          ) -> tuple[str, Block | None]:
+    """("marked" | "paraphrase" | "", the sentence(s) that restate).
+
+    `asked` are the content words of agent questions the customer answered with a bare yes
+    or no: "No, definitely not" to "we stopped a payment to a shop, was that you?" says
+    "I did not make that payment"."""
     theirs = frozenset().union(*(content_keys(b.text, lang) for b in context))
     explicit = found(block, lang, "reformulation", "markers", params.extra_markers)
     if explicit:
@@ -102,11 +115,18 @@ def _kind(transcript: Transcript, block: Block, context: list[Block], lang: str,
     if not restating:
         return "", None
     keys = {id(u): content_keys(u.text, lang) for u in restating}
-    shared = frozenset().union(*keys.values()) & theirs
+    words = tuple(t for b in context for t in b.tokens)
+    common = {id(u): (keys[id(u)] & theirs) | _compounds(u.tokens, words, lang)
+              for u in restating}
+    shared = frozenset().union(*common.values())
     for unit in restating:
         if found(unit, lang, "reformulation", "soft_markers") is None:
             continue
         if len(shared) >= params.min_shared_marked:
+            return "marked", unit
+        # Words of the question they answered yes or no to, with at least one of their own.
+        if common[id(unit)] and \
+                len(common[id(unit)] | (keys[id(unit)] & asked)) >= params.min_shared_marked:
             return "marked", unit
         # The agent's first answer to the request, stating the customer's need in other words
         # ("Vous avez besoin d'un plafond plus élevé"): a restatement with no word in common.
@@ -119,6 +139,19 @@ def _kind(transcript: Transcript, block: Block, context: list[Block], lang: str,
         longest = max(restating, key=lambda u: len(u.tokens))
         if len(longest.tokens) >= 5:
             return "paraphrase", longest
+    # A long account is restated in a few of its words ("U weet niet meer waar u met uw
+    # snoeiafval terechtkunt" for three sentences about the waste calendar): then most of
+    # the sentence's own content comes from the customer, and it speaks to and about them,
+    # not about what the agent does ("je déverrouille le compte et je vous crée un mot de
+    # passe" reuses the words of the problem to announce its fix).
+    for unit in restating:
+        mine = keys[id(unit)]
+        if len(common[id(unit)]) >= params.min_shared_unmarked and mine and \
+                len(common[id(unit)] & mine) / len(mine) >= _MIN_PRECISION_UNMARKED and \
+                len(unit.tokens) >= 5 and \
+                found(unit, lang, "reformulation", "addressee") is not None and \
+                found(unit, lang, "reformulation", "agent_acts") is None:
+            return "paraphrase", unit
     # A mirror of a short account ("mon colis n'est jamais arrivé" -> "votre colis n'est pas
     # arrivé"): most of what the customer just said, turned to address them, with the same
     # polarity (an answer reusing the words usually flips it: "votre colis arrive demain").
@@ -138,10 +171,63 @@ def _negated(toks) -> bool:
     return any(t in _NEGATIONS for t in toks)
 
 
+_STATEMENT = re.compile(r"[.!;…]\s*$")
+
+
 def _gives_or_asks_new(unit: Block, heard: set[str], lang: str) -> bool:
     numbers = number_words(lang)
-    new_numbers = any(t not in heard and (t.isdigit() or t in numbers) for t in unit.tokens)
-    return new_numbers or any(found(unit, lang, *key) is not None for key in _NOT_RESTATING)
+    if any(t not in heard and (t.isdigit() or t in numbers) for t in unit.tokens):
+        return True
+    # An instruction cue negated is no instruction: "you can't release it from there" states
+    # the customer's problem, "you can release it from the portal" tells them what to do.
+    if any(not _NEGATIONS.intersection(unit.tokens[m.end:m.end + 2])
+           for m in find_all(unit, lang, "reformulation", "gives_new")):
+        return True
+    # A question word inside a sentence said as a statement is a conjunction, not a question:
+    # "u weet niet waar u ermee terechtkunt.", "que vous arrêtez quand vous voulez.".
+    statement = _STATEMENT.search(unit.text) is not None
+    for m in find_all(unit, lang, "reformulation", "asks_new"):
+        words = tokens(m.phrase)
+        if statement and m.start > 0 and len(words) == 1 and is_function_word(words[0], lang):
+            continue
+        return True
+    return False
+
+
+def _compounds(mine, theirs, lang: str) -> frozenset[str]:
+    """Content keys of the agent's words that meet one of the customer's as the head or the
+    whole of a compound ("kalender" / "afvalkalender"): Dutch writes compounds as one word,
+    which content keys (cut to six letters) cannot see."""
+    if lang != "nl":
+        return frozenset()
+    found_keys: set[str] = set()
+    for word in set(mine):
+        if len(word) < 5 or is_stop_word(word, lang):
+            continue
+        for other in set(theirs):
+            short, long_ = sorted((word, other), key=len)
+            if len(short) >= 5 and len(long_) >= len(short) + 3 and long_.endswith(short) and \
+                    not is_stop_word(short, lang):
+                found_keys |= content_keys(word, lang)
+                break
+    return frozenset(found_keys)
+
+
+def _answered(all_blocks, context: list[Block], lang: str) -> frozenset[str]:
+    """Content words of the agent questions that customer blocks of `context` answer with a
+    bare yes or no ("No, definitely not." to "... Was that you?")."""
+    answers = phrases(lang, "reformulation", "polar_answers")
+    asked: set[str] = set()
+    for block in context:
+        pos = all_blocks.index(block)
+        if not pos or all_blocks[pos - 1].speaker != AGENT:
+            continue
+        question = all_blocks[pos - 1]
+        if not (question.is_question or question_spans(question, lang)):
+            continue
+        if any(m.start == 0 for m in find_any(block.tokens[:3], answers, language=lang)):
+            asked |= content_keys(question.text, lang)
+    return frozenset(asked)
 
 
 def _source(unit: Block, context: list[Block], request: Block | None, lang: str) -> Block:

@@ -87,6 +87,10 @@ def detect(transcript: Transcript, params: Params = Params()) -> Detection:
     else:
         status, shown = "met", silences
         note = "no silence over the limits" if silences else "no silence gap of 2 s or more"
+    if transcript.gaps_from == "turn times":
+        # A transcriber's segment times stretch over pauses and breaths: say so, an
+        # assessor should weigh this verdict less than one measured on the audio.
+        note += " (gaps from the transcript's turn times, not measured on audio)"
     evidence: list[Evidence] = []
     if not silences:
         # Evidence or no verdict: the stretch of call that was checked and found free of gaps.

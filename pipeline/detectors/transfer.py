@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pipeline.detectors._common import (Block, blocks, dedupe, found, match_evidence, reply_to,
+from pipeline.detectors._common import (Block, Graded, blocks, found, graded, match_evidence,
                                         search, sentences)
 from pipeline.evidence import Detection, Evidence
 from pipeline.text import Match, find_any, phrases
@@ -56,17 +56,14 @@ def detect(transcript: Transcript, params: Params = Params()) -> Detection:
 
     facts = {"transfers": len(named) + len(bare), "with_target": len(named),
              "needed": len(needed)}
-    if named:
-        return Detection("met", dedupe(named + needed), facts,
-                         "the agent hands the customer over and says to whom")
-    if bare:
-        return Detection("partial", dedupe(bare + needed), facts,
-                         "the agent hands the customer over without saying to whom")
-    if needed:
-        replies = reply_to(transcript, needed[0], "agent reply (no hand-over)")
-        return Detection("not_met", dedupe(needed + list(replies)), facts,
-                         "a hand-over was needed but the agent did not redirect the customer")
-    return Detection("not_applicable", (), facts, "no hand-over needed or made")
+    return graded(transcript, _NOTES, full=named, half=bare, needed=needed, facts=facts)
+
+
+_NOTES = Graded(met="the agent hands the customer over and says to whom",
+                partial="the agent hands the customer over without saying to whom",
+                not_met="a hand-over was needed but the agent did not redirect the customer",
+                not_applicable="no hand-over needed or made",
+                no_reply="agent reply (no hand-over)")
 
 
 def _handover(unit: Block, lang: str, params: Params) -> tuple[Match, bool] | None:

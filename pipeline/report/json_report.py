@@ -39,6 +39,7 @@ def to_dict(report: QualityReport) -> dict:
         "roles": {"basis": t.role_basis, "confidence": report.role_confidence},
         "turns": [{"speaker": turn.speaker, "start": round(turn.start, 2),
                    "end": round(turn.end, 2), "text": turn.text} for turn in t.turns],
+        "gaps_from": t.gaps_from,
         "silences": [{"start": s.start, "end": s.end, "duration_s": round(s.end - s.start, 2),
                       "kind": s.kind} for s in report.silences],
         "criteria": criteria,
