@@ -30,7 +30,7 @@ class AnalysisOptions:
     language: str = "auto"          # auto | fr | nl | en
     agent_channel: str = "auto"     # auto | 0 | 1 (stereo only)
     cpu_threads: int = 0
-    beam_size: int = 5              # Whisper's beam; 1 (greedy) is faster, see bench/pipeline.py
+    beam_size: int = 5              # Whisper's beam; 1 (greedy) is faster, see bench/stages.py
     report_language: str | None = None
     min_gap_s: float = 2.0
     # Share of the voice-active sound that Silero must hear as a voice.  Measured: hold music,

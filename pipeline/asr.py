@@ -13,6 +13,7 @@ from __future__ import annotations
 import bisect
 import functools
 import logging
+import zlib
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -195,10 +196,12 @@ def _transcribe_group(samples: Samples, sample_rate: int, regions: tuple[Region,
         temperature=0.0)
     words: list[Word] = []
     starts = [p.concat_start for p in pieces]
+    said: set[str] = set()
     for segment in segments:
-        if _hallucinated(segment):
+        if _hallucinated(segment, said):
             log.info("dropped a likely hallucination at %.1f s: %r", segment.start, segment.text)
             continue
+        said.add(_normalised(segment.text))
         for n, w in enumerate(segment.words or ()):
             text = w.word.strip()
             if not text:
@@ -246,10 +249,27 @@ def _transcribe_group(samples: Samples, sample_rate: int, regions: tuple[Region,
     return words
 
 
-def _hallucinated(segment) -> bool:
-    """Whisper's own failure signs: a looping text, or noise decoded as low-confidence words."""
-    return (segment.compression_ratio > 2.4
+def _hallucinated(segment, said: set[str]) -> bool:
+    """Whisper's failure signs: a looping text, or noise decoded as low-confidence words.
+
+    A loop is judged segment by segment — a line said again word for word, or a line that
+    repeats itself — not by the window's compression ratio: that ratio is the whole 30 s
+    window's, so one loop at its end would drop the real words before it (measured on a
+    hard synthetic voice of the dev set: a caller's whole channel lost to the loop that
+    closed its only window).
+    """
+    text = _normalised(segment.text)
+    return (text in said or _compression_ratio(text) > 2.4
             or (segment.no_speech_prob > 0.6 and segment.avg_logprob < -1.0))
+
+
+def _normalised(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def _compression_ratio(text: str) -> float:
+    data = text.encode("utf-8")
+    return len(data) / len(zlib.compress(data)) if data else 0.0
 
 
 def _concatenate(samples: Samples, sample_rate: int, regions: tuple[Region, ...],

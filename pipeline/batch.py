@@ -17,7 +17,7 @@ from typing import Callable, Mapping
 from pipeline.analysis import TRANSCRIPT_SUFFIXES, AnalysisOptions, analyse
 from pipeline.audio import AUDIO_SUFFIXES, shown_name
 from pipeline.cache import CacheKey, cache_key, cached_report, model_identity
-from pipeline.errors import CallQAError
+from pipeline.errors import CallQAError, Failure
 from pipeline.executor import Lost, open_executor
 from pipeline.outputs import remove_partial_writes, render_report, write_rendered, write_summary
 from pipeline.redact import redact_report
@@ -27,12 +27,6 @@ from pipeline.rubric import Rubric
 from pipeline.store import ResultsStore, StoreError, recording_date
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Failure:
-    source: str
-    reason: str
 
 
 @dataclass(frozen=True)

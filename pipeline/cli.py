@@ -60,6 +60,8 @@ def score(
                                                        "(default: a Dask cluster started here)."),
     force: bool = typer.Option(False, "--force", help="Score again the calls whose report is "
                                                       "up to date."),
+    beam: int = typer.Option(AnalysisOptions.beam_size, help="Whisper beam size; 1 (greedy) "
+                             "is faster, at some cost in accuracy (see bench/stages.py)."),
     redact: bool = typer.Option(False, "--redact", help="Mask personal data (customer and "
                                 "contract numbers, phones, e-mails, IBANs, dates, addresses) in "
                                 "every report; timestamps kept, recording not embedded."),
@@ -73,6 +75,8 @@ def score(
         _fail(f"--report-language must be fr, nl or en (got {report_language!r})")
     if workers < 0 or threads < 0:
         _fail("--workers and --threads must be 0 (automatic) or more")
+    if not 1 <= beam <= 10:
+        _fail(f"--beam must be between 1 and 10 (got {beam})")
     if executor not in EXECUTORS:
         _fail(f"--executor must be {' or '.join(EXECUTORS)} (got {executor!r})")
     if scheduler and executor != "dask":
@@ -88,7 +92,7 @@ def score(
         _fail(str(exc))
     options = AnalysisOptions(model=model, language=language, agent_channel=agent_channel,
                               cpu_threads=threads, report_language=report_language,
-                              redact=redact)
+                              beam_size=beam, redact=redact)
     batch = BatchOptions(workers=workers, executor=executor, scheduler=scheduler, force=force)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TextColumn("{task.fields[audio]}"), TimeElapsedColumn(),
@@ -349,9 +353,12 @@ def evaluate(
     rubric: str = typer.Option("core", help="Rubric id or path; criteria without a label are "
                                             "not counted."),
     json_out: Optional[Path] = typer.Option(None, "--json", help="Also write the metrics here."),
+    reports_dir: Optional[Path] = typer.Option(None, "--out", help="Also write each call's "
+                                               "report JSON here (<call_id>.<source>.json)."),
     show_errors: bool = typer.Option(False, "--errors", help="List every wrong verdict."),
     model: str = typer.Option("base", help="Whisper model name or CTranslate2 directory."),
     threads: int = typer.Option(0, help="CPU threads for Whisper (0 = all cores)."),
+    beam: int = typer.Option(AnalysisOptions.beam_size, help="Whisper beam size."),
 ) -> None:
     """Accuracy of the verdicts, objection counts and silence gaps against ground truth."""
     from functools import partial
@@ -366,7 +373,7 @@ def evaluate(
         calls = discover(folder)
     except CallQAError as exc:
         _fail(str(exc))
-    options = AnalysisOptions(model=model, cpu_threads=threads)
+    options = AnalysisOptions(model=model, cpu_threads=threads, beam_size=beam)
     scorers = {"transcript": score_reference, "audio": score_audio}
     results = []
     for name in (("transcript", "audio") if source == "both" else (source,)):
@@ -378,7 +385,15 @@ def evaluate(
         for table in evaluation_tables(result, errors=show_errors):
             out.print(table)
         for failure in result.failures:
-            err.print(f"[red]FAILED[/red] {failure.call_id}: {failure.reason}", highlight=False)
+            err.print(f"[red]FAILED[/red] {failure.source}: {failure.reason}", highlight=False)
+    if reports_dir is not None:
+        from pipeline.outputs import atomic_write_text
+        from pipeline.report.json_report import to_dict
+
+        for result in results:
+            for call_id, report in result.reports.items():
+                atomic_write_text(reports_dir / f"{call_id}.{result.source}.json",
+                                  json.dumps(to_dict(report), indent=2, ensure_ascii=False))
     if json_out is not None:
         from pipeline.outputs import atomic_write_text
 

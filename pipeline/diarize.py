@@ -295,7 +295,6 @@ def _features(samples: np.ndarray, sample_rate: int, regions: tuple[Region, ...]
     mfcc = (mel @ _DCT.T)[:, 1:]
     rms = np.sqrt(np.mean(_frame(x, 400) ** 2, axis=1))
     n = min(len(mfcc), len(rms))
-    speech = _speech_frames(regions, n)
     # The louder half of a phrase is mostly vowels, where the pitch is trustworthy; louder
     # within its own region, not over the call, or the quieter party (measured: the agent of
     # Callytics Call01, 6 dB under the customer) has no pitch at all.  Noise and fricatives

@@ -1,5 +1,15 @@
 """One exception hierarchy; every message says what the user can do about it."""
 
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Failure:
+    """An input that could not be scored, and why (the error's one-line message)."""
+
+    source: str
+    reason: str
+
 
 class CallQAError(Exception):
     """Base class of every error callqa raises on purpose."""

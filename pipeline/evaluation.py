@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Literal
 
 from pipeline.analysis import AnalysisOptions, analyse, assess
-from pipeline.errors import CallQAError
+from pipeline.errors import CallQAError, Failure
 from pipeline.report.model import QualityReport
 from pipeline.rubric import Rubric
 from pipeline.transcript import Gap, Transcript, Turn
@@ -222,12 +222,6 @@ class GapMetrics:
 
 
 @dataclass(frozen=True)
-class Failure:
-    call_id: str
-    reason: str
-
-
-@dataclass(frozen=True)
 class Evaluation:
     """Everything `callqa evaluate` reports for one source (transcripts or audio)."""
 
@@ -276,7 +270,7 @@ class Evaluation:
         return {
             "source": self.source,
             "calls": len(self.comparisons),
-            "failed": [{"call_id": f.call_id, "reason": f.reason} for f in self.failures],
+            "failed": [{"call_id": f.source, "reason": f.reason} for f in self.failures],
             "status_accuracy": round(self.status_accuracy, 4),
             "criteria": [{
                 "id": m.id, "calls": m.calls, "accuracy": round(m.accuracy, 4),

@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass
 
 from pipeline.detectors import get_detector
+from pipeline.detectors._common import agent_blocks, found
+from pipeline.text import lexicon
 from pipeline.transcript import AGENT, CUSTOMER, ROLES, Transcript, with_speakers
 
 # What each agent-only behaviour is worth as a clue, part by part (the detectors' facts):
@@ -26,6 +28,12 @@ _GREETING = {"salutation": 0.5, "identification": 1.5}
 _NAME_ONLY = 0.5        # identification guessed from a capitalised name, not a phrase
 _IDENTITY_MET = 1.5
 _CLOSING = {"further_help": 1.0, "recap": 0.5, "thanks": 0.25, "farewell": 0.25}
+# Saying what only the one who answers or places a business call says: "que puis-je pour
+# vous ?", "je vous écoute", "je vous appelle au sujet de…" (measured on the dev set: calls
+# whose agent never greets nor closes were decided by the first speaker, often the callee).
+_OPENS_CALL = 1.0
+_PROPOSES = 0.5         # "je peux vous proposer…": agents propose, customers ask
+_ADDRESSES = 1.0        # at most, for talking of "vous/votre" rather than "je/mon"
 _COLLEAGUE = 2.0        # a third speaker with this much agent content is agent side
 _MIN_MARGIN = 1.0
 
@@ -65,10 +73,16 @@ def decide_roles(transcript: Transcript, *, agent_label: str | None = None) -> R
         detail = ", ".join(f"{label} {scores[label]:.1f}" for label in ranked)
         confidence = min(1.0, margin / 3.0)
         return RoleDecision(mapping, f"content (agent clues: {detail})", round(confidence, 2))
+    if customer is not None and scores[best] > scores[customer]:
+        # A thin margin still leans one way; the first speaker is no better a guess (in an
+        # outbound call the customer answers first).
+        return RoleDecision(_mapping(labels, best),
+                            f"content, thin margin (agent clues: {scores[best]:.1f} vs "
+                            f"{scores[customer]:.1f})", 0.3)
     first = transcript.turns[0].speaker if transcript.turns else labels[0]
     return RoleDecision(_mapping(labels, first),
                         f"fallback: first speaker {first} (content did not separate speakers)",
-                        0.3)
+                        0.2)
 
 
 def _agent_score(transcript: Transcript, label: str) -> float:
@@ -83,7 +97,24 @@ def _agent_score(transcript: Transcript, label: str) -> float:
         score += _IDENTITY_MET
     closing = _detect("closing", trial)
     score += sum(worth * bool(closing.facts.get(part)) for part, worth in _CLOSING.items())
-    return score
+    said = agent_blocks(trial)
+    lang = transcript.language
+    if any(found(b, lang, "direction", key) for b in said for key in ("inbound", "outbound")) \
+            or any(found(b, lang, "call_purpose", "statement") for b in said):
+        score += _OPENS_CALL
+    if any(found(b, lang, "objections", "proposal") for b in said):
+        score += _PROPOSES
+    return score + _ADDRESSES * _addressing(said, lang)
+
+
+def _addressing(said, lang: str) -> float:
+    """From -1 to 1: how much more a speaker says "vous/votre" than "je/mon" (agents speak
+    of the customer's account, customers of their own)."""
+    words = lexicon(lang).get("roles", {})
+    second, first = set(words.get("second_person", ())), set(words.get("first_person", ()))
+    toks = [t for b in said for t in b.tokens]
+    you, me = sum(t in second for t in toks), sum(t in first for t in toks)
+    return (you - me) / (you + me + 2)
 
 
 def _detect(name: str, transcript: Transcript):

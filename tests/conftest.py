@@ -54,3 +54,17 @@ def call(*lines: tuple[str, str], language: str = "fr") -> Transcript:
         t += dur + 0.5
     return Transcript(turns=tuple(turns), language=language, duration_s=t,
                       gaps=gaps_from_turns(turns))
+
+
+# A short French call as transcript JSON: an input that scores in a second, without Whisper.
+CALL_JSON = {
+    "language": "fr",
+    "turns": [
+        {"speaker": "agent", "start": 0.5, "end": 3.0,
+         "text": "Bonjour, vous êtes bien chez Luminus, Sophie à l'appareil."},
+        {"speaker": "customer", "start": 3.5, "end": 6.0,
+         "text": "Bonjour, j'ai un problème avec ma facture."},
+        {"speaker": "agent", "start": 6.5, "end": 9.0,
+         "text": "Merci. Je vous remercie de votre appel, bonne journée, au revoir."},
+    ],
+}

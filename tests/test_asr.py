@@ -81,3 +81,25 @@ def test_turn_edges_follow_voice_activity_not_whisper(monkeypatch):
     by_text = {w.text: w for w in words}
     assert by_text["Bonjour"].start == 1.0 and by_text["madame"].end == 3.0   # was 2.8
     assert by_text["oui"].start == 8.0 and by_text["bien"].end == 11.1  # 1.9 s short: kept
+
+
+def test_a_loop_drops_its_repeats_not_the_words_said_before_it():
+    # Whisper's compression ratio is its whole window's: a loop closing the window gives every
+    # segment of it the same high ratio.  Only the repeated line is a hallucination.
+    high = 2.64
+    real = _Seg(words=[], text=" Ma box ne fonctionne plus depuis hier.", compression_ratio=high)
+    loop = _Seg(words=[], text=" Et moi, je m'en remets à eux.", compression_ratio=high)
+    said: set[str] = set()
+    kept = []
+    for segment in (real, loop, loop, loop):
+        if not asr._hallucinated(segment, said):
+            kept.append(segment.text)
+            said.add(asr._normalised(segment.text))
+    assert kept == [real.text, loop.text]
+
+
+def test_a_line_that_repeats_itself_is_a_hallucination():
+    looping = _Seg(words=[], text=" merci " * 30)
+    assert asr._hallucinated(looping, set())
+    noise = _Seg(words=[], text=" Hmm.", no_speech_prob=0.9, avg_logprob=-1.5)
+    assert asr._hallucinated(noise, set())

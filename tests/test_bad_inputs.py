@@ -21,7 +21,7 @@ import pytest
 import soundfile as sf
 from typer.testing import CliRunner
 
-from conftest import burst, timeline
+from conftest import CALL_JSON, burst, timeline
 from pipeline import batch
 from pipeline.analysis import AnalysisOptions, analyse
 from pipeline.audio import decode, shown_name
@@ -34,17 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sample_calls" / "audio" / "fr_it_helpdesk.mp3"
 IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
 
-CALL = {
-    "language": "fr",
-    "turns": [
-        {"speaker": "agent", "start": 0.5, "end": 3.0,
-         "text": "Bonjour, vous êtes bien chez Luminus, Sophie à l'appareil."},
-        {"speaker": "customer", "start": 3.5, "end": 6.0,
-         "text": "Bonjour, j'ai un problème avec ma facture."},
-        {"speaker": "agent", "start": 6.5, "end": 9.0,
-         "text": "Merci. Je vous remercie de votre appel, bonne journée, au revoir."},
-    ],
-}
+CALL = CALL_JSON
 
 
 def _noise_floor(seconds: float, rate: int, *, channels: int = 1, seed: int = 0) -> np.ndarray:

@@ -292,3 +292,15 @@ def test_closing_a_connective_recap_of_the_agreement_still_counts():
         language="nl")
     detection = closing.detect(transcript)
     assert detection.status == "met" and detection.facts["recap"] == 1, detection
+
+
+@pytest.mark.parametrize("lines, language", [
+    ([("A", "Bonjour, c'est bien la mutuelle Solidaris ? Je voudrais un remboursement.")], "fr"),
+    ([("A", "Hi, is this the Northway Rail lost property office? I left a bag on a train.")], "en"),
+    ([("A", "Goeiemiddag, ben ik bij de dienst burgerzaken van Lier? Ik heb een vraag.")], "nl"),
+])
+def test_a_caller_checking_whom_they_reached_does_not_identify_themself(lines, language):
+    # Taken as the agent (as the role decision tries each speaker), the caller's question
+    # names the other side: a salutation, but no identification.
+    d = greeting.detect(call(*lines, language=language), greeting.Params())
+    assert d.facts["identification"] == 0, d.evidence

@@ -104,3 +104,39 @@ def test_labels_with_a_dot_are_not_channels():
                 ("Mr. Jones", "The third of July."),
                 ("Mr. Smith", "Anything else I can help with? Goodbye.")])
     assert decide_roles(t).mapping == {"Mr. Smith": "agent", "Mr. Jones": "customer"}
+
+
+def _lines(*lines: tuple[str, str], language: str = "fr") -> Transcript:
+    return Transcript(turns=tuple(Turn(who, i * 3.0, i * 3.0 + 2.5, text)
+                                  for i, (who, text) in enumerate(lines)), language=language)
+
+
+def test_an_agent_who_neither_greets_nor_closes_is_found_by_what_they_say():
+    # The agent picks up with a bare "Oui ?" and never greets; the caller checks whom they
+    # reached and speaks of "ma commande": the caller must not be taken for the agent.
+    t = _lines(("A", "Oui ?"),
+               ("B", "Bonjour monsieur, c'est bien le service après-vente de Meubles Lenoir ? "
+                     "Ma commande n'est jamais arrivée."),
+               ("A", "Vous avez votre numéro de commande ?"),
+               ("B", "Oui, c'est le 88 14 20."),
+               ("A", "Votre colis est bloqué au dépôt, vous le recevrez jeudi."),
+               ("B", "Ah, merci, au revoir."))
+    decision = decide_roles(t)
+    assert decision.mapping == {"A": "agent", "B": "customer"}, decision.basis
+
+
+def test_saying_why_one_calls_marks_the_agent_of_an_outbound_call():
+    t = _lines(("A", "Hello?"),
+               ("B", "Hi, I'm calling about the boiler service you booked last spring."),
+               ("A", "Oh yes, I remember."),
+               ("B", "We can offer you the annual check at a lower rate this year."),
+               ("A", "Hmm, I'd rather wait until autumn."), language="en")
+    assert decide_roles(t).mapping == {"A": "customer", "B": "agent"}
+
+
+def test_a_thin_margin_still_follows_the_content_not_the_first_speaker():
+    t = _lines(("A", "Ja?"), ("B", "Dag meneer, met Lies, ik bel u over uw afspraak van morgen."),
+               ("A", "Ah ja."), ("B", "Kan die om tien uur doorgaan voor u?"), ("A", "Ja hoor."),
+               language="nl")
+    decision = decide_roles(t)
+    assert decision.mapping == {"A": "customer", "B": "agent"}, decision.basis

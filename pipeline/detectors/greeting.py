@@ -8,9 +8,10 @@ customer greets.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from pipeline.detectors._common import block_evidence, blocks, dedupe, found, join, match_evidence
+from pipeline.detectors._common import (block_evidence, blocks, dedupe, found, join,
+                                        match_evidence, sentences)
 from pipeline.evidence import Detection, Evidence
 from pipeline.text import find_any, fold, is_function_word, phrases, tokens
 from pipeline.transcript import AGENT, CUSTOMER, Transcript
@@ -33,7 +34,7 @@ def detect(transcript: Transcript, params: Params = Params()) -> Detection:
     opening = join(transcript, [i for i, t in agent_turns if t.start < first + params.opening_s])
     lang = transcript.language
     salutation = found(opening, lang, "greeting", "salutation", params.extra_salutations)
-    identified = found(opening, lang, "greeting", "identification", params.extra_identifications)
+    identified = _identification(transcript, opening, lang, params)
 
     evidence = []
     if salutation:
@@ -62,6 +63,35 @@ def detect(transcript: Transcript, params: Params = Params()) -> Detection:
         evidence.append(customer_greeting)
         note += "; only the customer greets"
     return Detection("not_met", dedupe(evidence), has, note)
+
+
+def _identification(transcript: Transcript, opening, lang: str, params: Params):
+    """The agent's self/organisation identification in the opening, if any.
+
+    "C'est bien le service client de Modalia ?" names an organisation to check it was
+    reached: the caller's question, not an introduction (measured on the dev set: such a
+    caller looked like the agent, and the roles of the call flipped)."""
+    for unit in sentences(transcript, opening):
+        if unit.text.rstrip().endswith("?") and found(unit, lang, "greeting", "reached_check"):
+            continue
+        match = found(unit, lang, "greeting", "identification", params.extra_identifications)
+        if match is not None:
+            return _in_opening(opening, unit, match)   # the evidence quotes the opening
+    return None
+
+
+def _in_opening(opening, unit, match):
+    """A unit's match moved to the token positions of the whole opening."""
+    offset = _offset(opening.tokens, unit.tokens)
+    return replace(match, start=match.start + offset, end=match.end + offset)
+
+
+def _offset(whole, part) -> int:
+    n = len(part)
+    for i in range(len(whole) - n + 1):
+        if tuple(whole[i:i + n]) == tuple(part):
+            return i
+    return 0
 
 
 # Capitalised words that name nobody: titles address the customer ("Bonjour Madame Dupont").

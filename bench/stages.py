@@ -4,12 +4,13 @@ faster-whisper alone transcribing the same audio with the same settings, in the 
 For each recording: audio duration, wall time, real-time factor, time per stage (decode, VAD,
 ASR, diarisation, roles, detectors, report rendering), then faster-whisper on its own
 (`WhisperModel.transcribe` of the file: its own decoding and Silero VAD, the same model, beam,
-int8, word timestamps, threads and language) and the ratio of the two.  Peak memory (RSS) is
+int8, word timestamps and threads; it detects the language as the pipeline does) and the
+ratio of the two.  Peak memory (RSS) is
 the process's.  Not a test: a measurement.  Run it on an idle machine.
 
-    .venv/bin/python bench/pipeline.py                       # the 8 sample calls
-    .venv/bin/python bench/pipeline.py bench/devset/audio    # the 42 calls of the dev set
-    .venv/bin/python bench/pipeline.py --beam 1 ...          # a faster setting
+    .venv/bin/python bench/stages.py                       # the 8 sample calls
+    .venv/bin/python bench/stages.py bench/devset/audio    # the 42 calls of the dev set
+    .venv/bin/python bench/stages.py --beam 1 ...          # a faster setting
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ import argparse
 import resource
 import tempfile
 import time
-from dataclasses import replace
 from pathlib import Path
 
 from pipeline import asr
@@ -27,6 +27,7 @@ from pipeline.audio import AUDIO_SUFFIXES
 from pipeline.models import resolve_model
 from pipeline.outputs import render_report
 from pipeline.rubric import load_rubric
+from pipeline.text import LANGUAGES, nlp
 
 SAMPLES = Path(__file__).resolve().parent.parent / "sample_calls" / "audio"
 STAGES = ("decode", "vad", "asr", "diarisation", "roles", "detectors", "report")
@@ -36,11 +37,12 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def whisper_alone(path: Path, *, language: str, beam: int, threads: int) -> float:
-    """Seconds faster-whisper alone takes to transcribe the file, words and all."""
+def whisper_alone(path: Path, *, beam: int, threads: int) -> float:
+    """Seconds faster-whisper alone takes to transcribe the file, words and all (it detects
+    the language itself, as the pipeline does)."""
     model = asr.load_model(resolve_model("base"), threads)
     start = time.perf_counter()
-    segments, _ = model.transcribe(str(path), language=language, beam_size=beam,
+    segments, _ = model.transcribe(str(path), beam_size=beam,
                                    word_timestamps=True, vad_filter=True,
                                    condition_on_previous_text=False, temperature=0.0)
     for _ in segments:          # the generator does the work
@@ -62,7 +64,9 @@ def main() -> None:
     options = AnalysisOptions(cpu_threads=args.threads, beam_size=args.beam)
     # Model load, spaCy and library imports are once per process, not per call.
     analyse(files[0], rubric=rubric, options=options)
-    whisper_alone(files[0], language="fr", beam=args.beam, threads=args.threads)
+    for language in LANGUAGES:
+        nlp(language)
+    whisper_alone(files[0], beam=args.beam, threads=args.threads)
     totals = dict.fromkeys(STAGES, 0.0)
     audio_s = wall_s = alone_s = 0.0
     print(f"{'call':28s} {'audio':>6s} {'wall':>6s} {'RTF':>6s} "
@@ -75,8 +79,7 @@ def main() -> None:
             render_report(report, Path(tmp), ("json", "html", "md"), language=None, audio=path)
             end = time.perf_counter()
             stages = {**report.timings, "report": end - rendered}
-            alone = whisper_alone(path, language=report.transcript.language, beam=args.beam,
-                                  threads=args.threads)
+            alone = whisper_alone(path, beam=args.beam, threads=args.threads)
             wall = end - start
             for s in STAGES:
                 totals[s] += stages.get(s, 0.0)
