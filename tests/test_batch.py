@@ -315,7 +315,10 @@ def test_a_worker_killed_by_the_os_fails_that_call_only(tmp_path: Path):
             run.kill()
             run.communicate()
     assert run.returncode == 1, stdout + stderr
-    failed = re.findall(r"FAILED (\S+): the worker process scoring it died .*SIGKILL", stderr)
+    # The signal is named when the pool still knew its dead worker's exit code; once the pool
+    # has dropped its process table (a race with its manager thread) the reason stays general.
+    failed = re.findall(r"FAILED (\S+): the worker process scoring it died \(killed by the OS",
+                        stderr)
     assert len(failed) == 1, stderr
     assert sorted(reports(out)) == sorted(c for c in CALLS if f"{c}.json" != failed[0])
 
