@@ -81,6 +81,14 @@ def test_csv_has_one_row_per_call_and_a_status_column_per_criterion():
                        "greeting": "not_met", "objections": "not_met"}
 
 
+def test_csv_cells_from_names_cannot_run_as_spreadsheet_formulas():
+    reports = [_report('=HYPERLINK("http://evil","x")', 70, "OK", {"greeting": "met"}),
+               _report("-2+3", 60, "NOK", {"greeting": "met"})]
+    rows = list(csv.DictReader(io.StringIO(to_csv(build_summary(reports)))))
+    assert {r["call_id"] for r in rows} == {"'=HYPERLINK(\"http://evil\",\"x\")", "'-2+3"}
+    assert all(not r["call_id"].startswith(("=", "-")) for r in rows)
+
+
 def test_metadata_csv_names_the_agents(tmp_path: Path):
     meta = tmp_path / "agents.csv"
     meta.write_text("call_id,agent,team\nno_agent_here.wav,Sophie,B\nagent-jan_0003,Jan P.,A\n",

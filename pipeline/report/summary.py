@@ -228,6 +228,14 @@ def to_csv(summary: BatchSummary) -> str:
     writer.writerow(["call_id", "agent", "duration_s", "score", "verdict",
                      "longest_dead_air_s", *ids])
     for r in summary.rows:
-        writer.writerow([r.call_id, r.agent, f"{r.duration_s:.2f}", f"{r.score:.1f}", r.verdict,
-                         f"{r.longest_dead_air_s:.2f}", *(r.statuses.get(i, "") for i in ids)])
+        writer.writerow([_cell(r.call_id), _cell(r.agent), f"{r.duration_s:.2f}",
+                         f"{r.score:.1f}", r.verdict, f"{r.longest_dead_air_s:.2f}",
+                         *(r.statuses.get(i, "") for i in ids)])
     return buffer.getvalue()
+
+
+def _cell(text: str) -> str:
+    """Text from file names or a metadata CSV, made inert for spreadsheets: a cell starting
+    with = + - @ (or a tab / carriage return) would be run as a formula when the coach opens
+    the CSV (OWASP "CSV injection"); a leading apostrophe shows it as text."""
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
