@@ -254,8 +254,7 @@ def _moves_on(block: Block, lang: str, params: Params, objection: Block) -> bool
     """An agent turn that only asks something unrelated ("vous avez une alarme ?") right
     after an objection leaves it unanswered: it neither argues, nor accepts, nor takes up
     a word of what the customer objected."""
-    sentences = _sentences(block)
-    if not sentences or not all(s.rstrip().endswith("?") for s in sentences):
+    if not _sentences(block) or not _asks(block):
         return False
     if found(block, lang, "objections", "rebuttal", params.extra_rebuttals) or \
             found(block, lang, "objections", "acknowledgement") or _offers(block, lang, params):
