@@ -135,16 +135,21 @@ def discover(inputs: list[Path]) -> tuple[list[Path], list[Failure]]:
     return list(dict.fromkeys(found)), missing
 
 
+# Names the batch overview takes in the output folder (summary.html, summary.csv): a call
+# recorded as "summary.wav" must not overwrite it.
+RESERVED_IDS = frozenset({"summary"})
+
+
 def call_ids(files: list[Path]) -> list[str]:
     """The report name of each file: its stem, or folder_stem for a second file of the same
-    name.  Decided up front, in input order, so that a re-run finds the same names whatever
-    order the calls finished in."""
+    name (or for a stem the batch overview uses).  Decided up front, in input order, so that a
+    re-run finds the same names whatever order the calls finished in."""
     ids: list[str] = []
     for path in files:
         # Printable names: bytes that are not UTF-8 cannot go into a report file.
         stem, folder = Path(shown_name(path)).stem, shown_name(path.parent)
         call_id, n = stem, 1
-        while call_id in ids:
+        while call_id in ids or call_id.lower() in RESERVED_IDS:
             n += 1
             call_id = f"{folder}_{stem}" + (f"_{n - 1}" if n > 2 else "")
         ids.append(call_id)

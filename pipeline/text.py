@@ -146,7 +146,8 @@ def nlp(language: str) -> Any:
 _FILLERS = frozenset(
     "oui non ouais ok okay euh heu bah ben voila alors merci bonjour madame monsieur accord "
     "bien tres juste faire avoir etre pouvoir vouloir aller dire savoir voir falloir "
-    "ja nee neen euhm dank bedankt goed hoor even mevrouw meneer zeker gewoon "
+    "ja nee neen euhm oke dank bedankt goed hoor even mevrouw meneer zeker gewoon echt "
+    "komen komt kom gaan gaat ga doen doet doe "
     "yes yeah yep no uh um hmm thanks thank please sir madam alright right sure well really "
     "just like want would could get got going know okay help".split())
 
@@ -414,11 +415,13 @@ def find_phrase(toks: Sequence[str], phrase: str, *, language: str = "",
         compound = _compound_head(toks, parts[0][0])
         if compound is not None:
             return Match(phrase, compound, compound + 1, 95.0)
-    # Cheap prefilter: the longest literal segment must appear roughly somewhere (fillers aside,
-    # unless the phrase itself holds them: "donc", "so" are phrases of their own).
+    # Cheap prefilter: the longest literal segment must appear roughly somewhere, fillers aside
+    # on both sides ("vous êtes bien monsieur" must pass on "… vous êtes bien monsieur X";
+    # "donc", "so" alone are phrases of their own and are kept).
     seg = max(literal, key=lambda p: len(" ".join(p)))
-    text = " ".join(t for t in toks if t not in _FILLERS_INSIDE or t in seg)
-    longest = " ".join(t for t in seg if t not in _FILLERS_INSIDE) or " ".join(seg)
+    core = [t for t in seg if t not in _FILLERS_INSIDE]
+    longest = " ".join(core or seg)
+    text = " ".join(t for t in toks if t not in _FILLERS_INSIDE) if core else " ".join(toks)
     if fuzz.partial_ratio(longest, text or " ".join(toks)) < _threshold(len(longest)) - 10:
         return None
     best: Match | None = None

@@ -164,6 +164,11 @@ def test_call_ids_are_decided_in_input_order():
     assert call_ids(files) == ["x", "b_x", "y", "b_x_2"]
 
 
+def test_a_call_named_like_the_batch_overview_gets_another_name():
+    files = [Path("calls/summary.wav"), Path("calls/Summary.mp3"), Path("calls/a.wav")]
+    assert call_ids(files) == ["calls_summary", "calls_Summary", "a"]
+
+
 def test_eta_comes_from_the_calls_scored_not_the_cache_hits():
     assert Progress(5, 10, "", 0.0, cached=5, elapsed_s=0.0).eta_s is None
     assert Progress(7, 10, "", 0.0, cached=5, elapsed_s=20.0).eta_s == pytest.approx(30.0)

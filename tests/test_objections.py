@@ -91,3 +91,110 @@ def test_a_complaint_about_failed_advice_is_not_an_objection():
                ("C", "Je l'ai déjà fait hier, et ça ne fonctionne toujours pas."),
                ("A", "D'accord, je vous envoie un technicien."), language="fr")
     assert d.status == "not_applicable"
+
+
+# ---------------------------------------------------------------------------------------------
+# Answers that carry on past a price objection; questions the agent asks back; caps on a deal
+
+
+@pytest.mark.parametrize("lines, language", [
+    ([("A", "Bonjour, Literie Dumont, Chloé à l'appareil."), ("C", "Je viens chercher mon matelas."),
+      ("A", "Pour trente euros, nous pouvons aussi reprendre l'ancien."),
+      ("C", "Trente euros ? C'est bien trop cher pour ça."),
+      ("A", "Le chauffeur passera entre neuf heures et midi.")], "fr"),
+    ([("A", "Goeiemiddag, Keukens Peeters, met Jan."), ("C", "Ik bel over de plaatsing."),
+      ("A", "Voor vijftig euro kunnen we ook de oude keuken afvoeren."),
+      ("C", "Vijftig euro? Dat vind ik veel te duur."),
+      ("A", "De monteurs komen dinsdag rond acht uur.")], "nl"),
+])
+def test_a_price_objection_answered_with_no_word_of_money_is_unanswered(lines, language):
+    d = detect(*lines, language=language)
+    assert (d.status, d.facts["objections"], d.facts["unanswered"]) == ("not_met", 1, 1)
+
+
+@pytest.mark.parametrize("answer, expected", [
+    ("Cela reste moins de deux pour cent du prix du canapé.", "met"),   # value
+    ("Le montage est garanti deux ans.", "met"),                       # a rebuttal cue
+    ("Le chauffeur vous appellera la veille.", "not_met"),             # carries on
+])
+def test_a_price_objection_is_answered_by_speaking_of_value(answer, expected):
+    d = detect(("A", "Bonjour, Meubles Lenoir, Paul à l'appareil."),
+               ("C", "Je voudrais faire livrer mon canapé."),
+               ("A", "Pour quarante euros, nos livreurs peuvent aussi le monter."),
+               ("C", "C'est trop cher."), ("A", answer), language="fr")
+    assert (d.facts["objections"], d.status) == (1, expected), d.evidence
+
+
+def test_an_unpunctuated_question_with_a_tag_after_an_objection_moves_on():
+    d = detect(("A", "bonjour assurances delvaux julie à l'appareil"),
+               ("C", "bonjour je voudrais assurer ma maison"),
+               ("A", "je peux vous proposer notre formule confort à trente euros par mois"),
+               ("C", "c'est plus cher que mon assureur actuel"),
+               ("A", "vous avez un garage attenant non"), language="fr")
+    assert (d.status, d.facts["unanswered"]) == ("not_met", 1), d.evidence
+
+
+def test_a_refusal_ending_in_non_is_no_question():
+    d = detect(("A", "Bonjour, Abonnements Lire, je vous appelle pour vous proposer notre magazine."),
+               ("C", "Ah je ne pense pas, non."),
+               ("A", "Le premier mois est offert, sans engagement."), language="fr")
+    assert d.facts["objections"] == 1 and d.status == "met", d.evidence
+
+
+def test_a_no_to_the_question_an_answer_asks_back_is_no_objection():
+    d = detect(("C", "Hello?"),
+               ("A", "Good morning, this is Leah from the security team at Northfield Bank."),
+               ("C", "Are you really from the bank? I've had scam calls before."),
+               ("A", "You're right to check. Yesterday a card payment of ninety pounds was made "
+                     "in Leeds, was that you?"),
+               ("C", "No, definitely not, I was at home."), language="en")
+    assert (d.facts["objections"], d.status) == (1, "met"), d.evidence
+    assert any(e.label == "objection:distrust" for e in d.evidence)
+
+
+@pytest.mark.parametrize("lines, language", [
+    ([("A", "Ik kan u de premium bundel aanbieden voor vijf euro extra per maand."),
+      ("C", "Goed, vijf euro dan, maar niet meer.")], "nl"),
+    ([("A", "I can offer you the plus plan for five pounds more a month."),
+      ("C", "Okay, five pounds then, but no more.")], "en"),
+])
+def test_consent_with_a_cap_on_the_price_is_no_objection(lines, language):
+    d = detect(("A", "Hello"), ("C", "Hello"), *lines, language=language)
+    assert d.status == "not_applicable" and d.facts["objections"] == 0, d.evidence
+
+
+def test_maar_as_a_particle_is_no_but():
+    d = detect(("A", "Hallo"), ("C", "Hallo"),
+               ("A", "Ik kan u de verhuis op zaterdag voorstellen, met drie verhuizers."),
+               ("C", "Allez, zet het dan maar vast."), language="nl")
+    assert d.status == "not_applicable", d.evidence
+
+
+def test_a_time_of_day_is_no_answer_to_a_price_objection():
+    d = detect(("A", "Bonjour, Chauffage Remy, Léa à l'appareil."), ("C", "Bonjour."),
+               ("A", "Pour quatre-vingts euros, nous pouvons aussi détartrer la chaudière."),
+               ("C", "Quatre-vingts euros ? C'est trop cher."),
+               ("A", "Le technicien passe demain à 9 heures."), language="fr")
+    assert (d.status, d.facts["unanswered"]) == ("not_met", 1), d.evidence
+
+
+def test_saying_goodbye_after_an_objection_accepts_it():
+    d = detect(("C", "Hello?"),
+               ("A", "Hi, this is Sam from Crest Windows, I'm calling to offer you a free quote."),
+               ("C", "Sorry, I'm not interested."),
+               ("A", "Thanks for your time then, have a nice evening."), language="en")
+    assert (d.status, d.facts["rebuttals"]) == ("met", 0), d.evidence
+
+
+@pytest.mark.parametrize("reply, language", [
+    ("Il faut que j'en parle à mes parents d'abord.", "fr"),
+    ("I'd have to talk it over with my partner.", "en"),
+    ("Dat moet ik eerst bespreken met mijn vrouw.", "nl"),
+])
+def test_talking_it_over_with_someone_is_a_timing_objection(reply, language):
+    offer = {"fr": "Je peux vous proposer le forfait famille à vingt euros par mois.",
+             "en": "I can offer you the family plan at twenty pounds a month.",
+             "nl": "Ik kan u het gezinsabonnement aanbieden voor twintig euro per maand."}
+    d = detect(("A", "Hello"), ("C", "Hello"), ("A", offer[language]), ("C", reply),
+               language=language)
+    assert any(e.label.startswith("objection:timing") for e in d.evidence), d.evidence

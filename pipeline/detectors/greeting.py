@@ -43,6 +43,8 @@ def detect(transcript: Transcript, params: Params = Params()) -> Detection:
         evidence.append(match_evidence(transcript, opening, identified, "identification"))
     elif (clause := _clause_identification(transcript, opening.indices)) is not None:
         evidence.append(Evidence.of_turn(transcript, clause, "identification"))
+    elif (named := _organisation_named(transcript, opening.indices)) is not None:
+        evidence.append(Evidence.of_turn(transcript, named, "identification (organisation)"))
     elif params.proper_names and (named := _proper_name(transcript, opening.indices)) is not None:
         evidence.append(Evidence.of_turn(transcript, named, "identification (name)"))
     has = {"salutation": int(salutation is not None),
@@ -182,6 +184,31 @@ def _clause_identification(transcript: Transcript, indices) -> int | None:
                              if not set(tokens(word)) <= literal):
                 continue
             return index
+    return None
+
+
+# An organisation's name stands in one of the opening turn's first clauses: the kind word and
+# a name after it, a short clause.
+_ORGANISATION_CLAUSES = 2
+_ORGANISATION_WORDS = (2, 5)
+
+
+def _organisation_named(transcript: Transcript, indices) -> int | None:
+    """A turn of the opening that answers with the organisation's name: a short clause,
+    first or right after the salutation, that starts with a kind of organisation ("SPF
+    Finances, centre de contact, …", "Bonjour, Banque Lambermont, …", "Gemeente Zemst,
+    dienst afval, …").  The kind word carries it even when the ASR garbles the proper name
+    after it, and it needs no capital letters (unpunctuated, lowercase ASR)."""
+    lang = transcript.language
+    kinds = {t for p in phrases(lang, "greeting", "organisation_types") for t in tokens(p)}
+    salutations = phrases(lang, "greeting", "salutation")
+    for index in indices:
+        clauses = [tokens(c) for c in _CLAUSE.findall(transcript.turns[index].text)]
+        clauses = [c for c in clauses if c and not (
+            len(c) <= 3 and find_any(c, salutations, language=lang))]   # "Bonjour," aside
+        for toks in clauses[:_ORGANISATION_CLAUSES]:
+            if toks[0] in kinds and _ORGANISATION_WORDS[0] <= len(toks) <= _ORGANISATION_WORDS[1]:
+                return index
     return None
 
 

@@ -112,14 +112,18 @@ def _reads_back(unit: Block, lang: str, params: Params) -> Match | None:
     finit par 47 12 ?", "Is that still 0412 55 87 90?", "Eindigt uw rekening op 4471?"): the
     agent confirms a datum they already hold.  It needs a read-back cue ("c'est bien",
     "is that still", "eindigt op") and four digits or more: amounts and times are no
-    identifiers (`digit_runs`), nor is a year ("c'est bien le modèle 2019 ?")."""
-    if not (unit.is_question or question_spans(unit, lang)):
-        return None
+    identifiers (`digit_runs`), nor is a year ("c'est bien le modèle 2019 ?").
+
+    ASR often ends a question said with a statement's intonation with a full stop ("Je suis
+    bien au 0475 12 34 56 chez monsieur Renard."): a sentence that opens with the cue still
+    reads the number back."""
     runs = [r for r in digit_runs(unit.tokens, lang, min_len=max(params.min_digits, 4))
             if not _YEAR.fullmatch(r)]
     if not runs:
         return None
-    return found(unit, lang, "identity", "readback")
+    cue = found(unit, lang, "identity", "readback")
+    asked = unit.is_question or bool(question_spans(unit, lang))
+    return cue if cue is not None and (asked or cue.start <= 1) else None
 
 
 _YEAR = re.compile(r"(?:19|20)\d\d")

@@ -66,7 +66,7 @@ def detect(transcript: Transcript, params: Params = Params()) -> Detection:
         count += not repeated
         end = raised[k + 1].pos if k + 1 < len(raised) else len(all_blocks)
         answer, kind = _answer(all_blocks[obj.pos + 1:end], lang, params,
-                               all_blocks[obj.pos])
+                               all_blocks[obj.pos], obj.category)
         label = f"objection:{obj.category}" + (" (repeated)" if repeated else "")
         if kind == "missing":
             unanswered += 1
@@ -110,13 +110,17 @@ def _objections(all_blocks, lang: str, params: Params, outbound: bool
             offer = _offers(block, lang, params)
             offered = offered or offer
             answer = ""
-            if after_objection and not _moves_on(block, lang, params, all_blocks[pos - 1]):
+            if after_objection and not _moves_on(block, lang, params, all_blocks[pos - 1],
+                                                 objections[-1].category):
                 answer = _kind(block, lang, params)
             argues = offered and found(block, lang, "objections", "rebuttal",
                                        params.extra_rebuttals) is not None
             # The outbound opener's question ("auriez-vous trois minutes ?") is its first ask.
             opener = outbound and first_agent and "?" in block.text
-            pushing = (offer or argues or opener or answer == "rebuttal") and \
+            # An answer that ends by asking something else ("…was that you?") hands the turn
+            # to that question: the customer's "no" answers it, it refuses nothing.
+            rebutted = answer == "rebuttal" and not block.text.rstrip().endswith("?")
+            pushing = (offer or argues or opener or rebutted) and \
                 found(block, lang, "closing", "further_help") is None
             first_agent = False
             continue
@@ -126,7 +130,7 @@ def _objections(all_blocks, lang: str, params: Params, outbound: bool
         complaint = found(block, lang, "objections", "complaint")
         if match is None and pushing and not _accepts(block, lang):
             category, match = _category(block, lang, params, weak=True)
-            if match is None and _CURRENCY & set(block.tokens) and not _asks(block):
+            if match is None and _CURRENCY & set(block.tokens) and not _asks(block, lang):
                 # "Chez Orbix, c'est 39 euros": a price held up against the offer.
                 category, match = "price", Match("names a price", 0, len(block.tokens), 100.0)
             # "J'ai déjà essayé, ça ne marche toujours pas" turns advice down by complaining.
@@ -149,22 +153,43 @@ def _sentences(block: Block) -> list[str]:
     return [s for s in re.split(r"(?<=[.?!;…])\s+", block.text.strip()) if tokens(s)]
 
 
-def _asks(block: Block) -> bool:
-    return all(s.rstrip().endswith("?") for s in _sentences(block))
+def _asks(block: Block, lang: str) -> bool:
+    """Every sentence of the block is a question: a question mark, a question tag ("…
+    dans la maison, non ?", "…, right?"), or, in unpunctuated ASR text, a question word
+    opening it ("vous avez une alarme dans la maison non", "what time do you open")."""
+    sentences = _sentences(block)
+    return bool(sentences) and all(_is_question(s, lang) for s in sentences)
+
+
+def _is_question(sentence: str, lang: str) -> bool:
+    text = sentence.rstrip()
+    if text.endswith("?"):
+        return True
+    toks = tokens(text)
+    # "Je ne pense pas, non." refuses: a tag only asks after a sentence that does not say "not".
+    if any(tag and toks[-len(tag):] == tag and not has_negation(toks[:-len(tag)])
+           for tag in (tokens(p) for p in phrases(lang, "question", "tags"))):
+        return True
+    unpunctuated = not re.search(r"[.!…;]$", text)
+    return unpunctuated and any(m.start == 0 for m in find_any(
+        toks[:3], phrases(lang, "question", "openers"), language=lang))
 
 
 def _accepts(block: Block, lang: str) -> bool:
     """The customer takes the proposal: an acceptance opening the reply ("Bon. Cinq euros,
     alors.", "No, that sounds fair.") or closing it ("… Bon, d'accord, transférez-le."),
-    without a "but" or a "not" in it."""
+    without a "but" or a "not" in it.  A cap set on the deal ("mais pas plus", "but no
+    more") is no "but": it accepts up to it."""
     sentences = _sentences(block)
     if not sentences:
         return False
     refusals = phrases(lang, "objections", "refusal")
     for sentence, opening in ((sentences[0], True), (sentences[-1], False)):
-        toks = tokens(sentence)
+        toks = _without_caps(tokens(sentence), lang)
         if toks and find_any(toks[:1], refusals, language=lang):
             toks = toks[1:]           # "No, that sounds fair": the "no" answers the doubt
+        if not opening:
+            toks = _after_reserve(toks, lang)
         match = find_any(toks, phrases(lang, "objections", "acceptance"), language=lang)
         if match and (not opening or match[0].start <= 1) and \
                 not find_any(toks, phrases(lang, "objections", "contrast"), language=lang) and \
@@ -173,11 +198,30 @@ def _accepts(block: Block, lang: str) -> bool:
     return False
 
 
+def _without_caps(toks: tuple[str, ...], lang: str) -> tuple[str, ...]:
+    """The tokens without the caps the customer sets on what they accept ("mais pas plus")
+    and without "but" words used as particles (Dutch "zet het dan maar vast")."""
+    for key in ("cap", "particle"):   # caps first: "vijf euro dan, maar niet meer"
+        while match := find_any(toks, phrases(lang, "objections", key), language=lang):
+            toks = toks[:match[0].start] + toks[match[0].end:]
+    return toks
+
+
+def _after_reserve(toks: tuple[str, ...], lang: str) -> tuple[str, ...]:
+    """What a sentence says after its last "but" or "not": the customer's last word on it.
+    "Deux mois quand même, bon, d'accord, transférez-le" ends in consent, however the ASR
+    punctuated it; "d'accord, mais c'est trop cher" does not."""
+    contrasts = find_any(toks, phrases(lang, "objections", "contrast"), language=lang)
+    reserve = max([m.end for m in contrasts] +
+                  [i + 1 for i, t in enumerate(toks) if has_negation((t,))], default=0)
+    return toks[reserve:]
+
+
 def _turns_down(block: Block, lang: str) -> bool:
     """A reply to a proposal that declines it, whatever the reason given: it opens with a
     refusal, or says "but" or "not".  A mere question ("et ça coûte combien ?", "so I'd pay
     less, but for longer?") asks, it does not refuse."""
-    if _asks(block):
+    if _asks(block, lang):
         return False
     sentences = _sentences(block)
     first = tokens(sentences[0]) if sentences else ()
@@ -218,14 +262,14 @@ def _kind(block: Block, lang: str, params: Params) -> str:
     """What an agent block answering an objection is: rebuttal, acknowledgement or nothing."""
     # Dropping the pitch ("je n'insiste pas", "au revoir") wins over any "mais"; a plain
     # "je comprends" only when nothing argues.
-    if found(block, lang, "objections", "concession"):
+    if found(block, lang, "objections", "concession") or _says_goodbye(block, lang):
         return "acknowledgement"
     if found(block, lang, "objections", "rebuttal", params.extra_rebuttals) or \
             _offers(block, lang, params):
         return "rebuttal"
     # A sentence that argues without acknowledging ("Votre carte ne couvre pas l'annulation.")
     # makes the answer a rebuttal even when a "je vous envoie le détail" follows.
-    for sentence in re.split(r"[.?!;]+", block.text):
+    for sentence in _sentences(block):
         toks = tokens(sentence)
         if len(toks) >= params.min_answer_words and \
                 not find_any(toks, phrases(lang, "objections", "acknowledgement"), language=lang):
@@ -235,13 +279,22 @@ def _kind(block: Block, lang: str, params: Params) -> str:
     return "rebuttal" if len(block.tokens) >= params.min_answer_words else ""
 
 
-def _answer(episode, lang: str, params: Params, objection: Block
+def _says_goodbye(block: Block, lang: str) -> bool:
+    """The block ends on a farewell: saying goodbye drops the pitch.  A one-word farewell
+    counts only as a short last sentence ("Dag."): "binnen een dag" is no goodbye."""
+    sentences = _sentences(block)
+    last = tokens(sentences[-1]) if sentences else ()
+    return any(len(tokens(m.phrase)) >= 2 or len(last) <= 3
+               for m in find_any(last, phrases(lang, "closing", "farewell"), language=lang))
+
+
+def _answer(episode, lang: str, params: Params, objection: Block, category: str
             ) -> tuple[Block | None, str]:
     """The agent's answer to an objection within its episode, and what kind it is."""
     for block in episode:
         if block.speaker != AGENT:
             continue
-        if _moves_on(block, lang, params, objection):
+        if _moves_on(block, lang, params, objection, category):
             return None, "missing"
         kind = _kind(block, lang, params)
         if kind:
@@ -250,13 +303,37 @@ def _answer(episode, lang: str, params: Params, objection: Block
     return None, "missing"
 
 
-def _moves_on(block: Block, lang: str, params: Params, objection: Block) -> bool:
-    """An agent turn that only asks something unrelated ("vous avez une alarme ?") right
-    after an objection leaves it unanswered: it neither argues, nor accepts, nor takes up
-    a word of what the customer objected."""
-    if not _sentences(block) or not _asks(block):
+def _moves_on(block: Block, lang: str, params: Params, objection: Block, category: str
+              ) -> bool:
+    """An agent turn right after an objection that leaves it unanswered: it neither argues,
+    nor accepts, nor takes up what the customer objected.
+
+    - An unrelated question ("vous avez une alarme ?") shares no content word with the
+      objection.
+    - A price objection cannot be answered without speaking of money or value: a turn that
+      names none ("Le livreur vous appellera une demi-heure avant.", "N'oubliez pas votre
+      carte d'identité.", "Welke datum had u in gedachten?") carries on past it; "but" is a
+      rebuttal cue of its own.
+    """
+    if not _sentences(block):
         return False
     if found(block, lang, "objections", "rebuttal", params.extra_rebuttals) or \
-            found(block, lang, "objections", "acknowledgement") or _offers(block, lang, params):
+            found(block, lang, "objections", "acknowledgement") or \
+            found(block, lang, "objections", "concession") or _offers(block, lang, params):
         return False
-    return not content_keys(block.text, lang) & content_keys(objection.text, lang)
+    if category == "price":
+        return not _speaks_of_money(block, lang)
+    if _asks(block, lang):
+        return not content_keys(block.text, lang) & content_keys(objection.text, lang)
+    return False
+
+
+def _speaks_of_money(block: Block, lang: str) -> bool:
+    """The block names an amount, a price or some value ("moins de 3 %", "la qualité")."""
+    toks = block.tokens
+    figures = any(t.isdigit() and toks[i + 1:i + 2] not in _CLOCK for i, t in enumerate(toks))
+    return bool(_CURRENCY & set(toks) or figures or found(block, lang, "objections", "money"))
+
+
+# A figure followed by one of these tells the time ("à 9 heures", "om 12 uur"), not a price.
+_CLOCK = frozenset((unit,) for unit in "h heure heures uur u hour hours pm am".split())

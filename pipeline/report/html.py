@@ -17,6 +17,7 @@ from markupsafe import Markup
 from pipeline.detectors.silence import Silence
 from pipeline.evidence import Evidence
 from pipeline.report.feedback import trainee_feedback
+from pipeline.report.labels import label_text
 from pipeline.report.model import QualityReport
 from pipeline.report.summary import BatchSummary
 from pipeline.report.wording import Wording, clock, page_language, wording
@@ -70,7 +71,8 @@ class Lane:
 
 @dataclass(frozen=True)
 class Quote:
-    """One piece of evidence as shown; the same quote found by two rules is shown once."""
+    """One piece of evidence as shown; the same quote found by two rules is shown once.
+    `labels` are in the page's language (the JSON report keeps the detectors' English)."""
 
     start: float
     end: float
@@ -110,7 +112,7 @@ def to_html(report: QualityReport, *, language: str | None = None,
         speaker_lanes=_speaker_lanes(report, words, length),
         silence_marks=_silence_marks(report, words, length),
         evidence_lanes=tuple(_evidence_lane(c, words, length) for c in criteria),
-        ticks=_ticks(length), criteria=tuple(_criterion_view(c) for c in criteria),
+        ticks=_ticks(length), criteria=tuple(_criterion_view(c, words) for c in criteria),
         lines=_lines(report), feedback=trainee_feedback(report, words),
         speaker_css=_speaker_css)
 
@@ -154,7 +156,7 @@ def _evidence_lane(c: CriterionResult, words: Wording, length: float) -> Lane:
         _mark(q.start, q.end, length, c.status,
               f"{clock(q.start)} {words.criterion_name(c.id, c.title)} — "
               f"{words.status[c.status]}: {' · '.join(q.labels)} “{_shorten(q.text, 140)}”")
-        for q in _quotes(c.evidence))
+        for q in _quotes(c.evidence, words.lang))
     return Lane(words.criterion_name(c.id, c.title), c.status, marks, criterion_id=c.id)
 
 
@@ -163,19 +165,21 @@ def _ticks(length: float) -> tuple[tuple[float, str], ...]:
     return tuple((round(t / length * 100, 3), clock(t)) for t in range(0, int(length) + 1, step))
 
 
-def _quotes(evidence: tuple[Evidence, ...]) -> tuple[Quote, ...]:
+def _quotes(evidence: tuple[Evidence, ...], language: str) -> tuple[Quote, ...]:
     merged: dict[tuple, list[str]] = {}
     for e in evidence:
         labels = merged.setdefault((e.start, e.end, e.speaker, e.text), [])
-        if e.label and e.label not in labels:
-            labels.append(e.label)
+        # Translated before the duplicate check: two English labels may read the same.
+        label = label_text(e.label, language)
+        if label and label not in labels:
+            labels.append(label)
     return tuple(Quote(start, end, speaker, text, tuple(labels))
                  for (start, end, speaker, text), labels in merged.items())
 
 
-def _criterion_view(c: CriterionResult) -> CriterionView:
+def _criterion_view(c: CriterionResult, words: Wording) -> CriterionView:
     facts = tuple((k, c.facts[k]) for k in _SHOWN_FACTS if k in c.facts)
-    return CriterionView(c, _quotes(c.evidence), facts)
+    return CriterionView(c, _quotes(c.evidence, words.lang), facts)
 
 
 def _lines(report: QualityReport) -> tuple[Line, ...]:
