@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass
 
 from pipeline.detectors._common import (Block, block_evidence, blocks, dedupe, found,
-                                        match_evidence)
+                                        match_evidence, question_spans)
 from pipeline.detectors._direction import call_direction
 from pipeline.evidence import Detection
 from pipeline.text import Match, content_keys, find_any, has_negation, phrases, tokens
@@ -170,9 +170,9 @@ def _is_question(sentence: str, lang: str) -> bool:
     if any(tag and toks[-len(tag):] == tag and not has_negation(toks[:-len(tag)])
            for tag in (tokens(p) for p in phrases(lang, "question", "tags"))):
         return True
-    unpunctuated = not re.search(r"[.!…;]$", text)
-    return unpunctuated and any(m.start == 0 for m in find_any(
-        toks[:3], phrases(lang, "question", "openers"), language=lang))
+    unit = Block(speaker="", indices=(), tokens=toks, token_turn=(), text=text, start=0.0,
+                 end=0.0)
+    return any(start == 0 for start, _ in question_spans(unit, lang))
 
 
 def _accepts(block: Block, lang: str) -> bool:
@@ -185,7 +185,7 @@ def _accepts(block: Block, lang: str) -> bool:
         return False
     refusals = phrases(lang, "objections", "refusal")
     for sentence, opening in ((sentences[0], True), (sentences[-1], False)):
-        toks = _without_caps(tokens(sentence), lang)
+        toks = _without_caps_or_particles(tokens(sentence), lang)
         if toks and find_any(toks[:1], refusals, language=lang):
             toks = toks[1:]           # "No, that sounds fair": the "no" answers the doubt
         if not opening:
@@ -198,7 +198,7 @@ def _accepts(block: Block, lang: str) -> bool:
     return False
 
 
-def _without_caps(toks: tuple[str, ...], lang: str) -> tuple[str, ...]:
+def _without_caps_or_particles(toks: tuple[str, ...], lang: str) -> tuple[str, ...]:
     """The tokens without the caps the customer sets on what they accept ("mais pas plus")
     and without "but" words used as particles (Dutch "zet het dan maar vast")."""
     for key in ("cap", "particle"):   # caps first: "vijf euro dan, maar niet meer"
@@ -331,9 +331,9 @@ def _moves_on(block: Block, lang: str, params: Params, objection: Block, categor
 def _speaks_of_money(block: Block, lang: str) -> bool:
     """The block names an amount, a price or some value ("moins de 3 %", "la qualité")."""
     toks = block.tokens
-    figures = any(t.isdigit() and toks[i + 1:i + 2] not in _CLOCK for i, t in enumerate(toks))
+    figures = any(t.isdigit() and after not in _CLOCK for t, after in zip(toks, toks[1:] + ("",)))
     return bool(_CURRENCY & set(toks) or figures or found(block, lang, "objections", "money"))
 
 
 # A figure followed by one of these tells the time ("à 9 heures", "om 12 uur"), not a price.
-_CLOCK = frozenset((unit,) for unit in "h heure heures uur u hour hours pm am".split())
+_CLOCK = frozenset("h heure heures uur u hour hours pm am".split())
